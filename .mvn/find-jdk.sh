@@ -66,9 +66,10 @@ shortlist_find_jdk() {
 error: Shortlist needs a JDK $_sl_min or newer, and none was found.
   Looked at: JAVA_HOME (${JAVA_HOME:-unset}), the java on PATH, /usr/lib/jvm, /usr/java, /opt/java,
   ~/.sdkman and ~/.jdks.
-  Install one, for example:  sudo apt-get install openjdk-21-jdk-headless   (Debian/Ubuntu)
-  or any JDK 21+ build (Temurin, Zulu, ...), then run the command again
-  (or point JAVA_HOME at it).
+  Install one, then run the command again (or point JAVA_HOME at it). For example:
+    - Debian 13 / Ubuntu 24.04:  sudo apt-get install openjdk-21-jdk-headless
+    - elsewhere: any JDK 21+ build (Eclipse Temurin, Azul Zulu, Oracle, ...) unpacked under
+      /usr/lib/jvm or /opt/java, or installed with SDKMAN! (sdk install java 21-tem).
 MSG
   return 1
 }

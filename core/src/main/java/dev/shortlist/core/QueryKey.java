@@ -6,7 +6,9 @@ import java.util.Objects;
  * A typed name for a value that a {@link QueryHydrator} attaches to a {@link Query} and later
  * stages read, e.g. the user's embedding.
  *
- * <p>Keys compare by identity: declare each once as a constant. Immutable and thread-safe.
+ * <p>Keys compare by identity: declare each once as a constant. The values are shared by every
+ * stage of a request without copying: treat them as read-only, arrays included. Immutable and
+ * thread-safe.
  *
  * @param <T> the type of the value
  */

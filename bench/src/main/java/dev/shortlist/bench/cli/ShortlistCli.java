@@ -1,0 +1,30 @@
+package dev.shortlist.bench.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code shortlist} command line. */
+@Command(
+    name = "shortlist",
+    mixinStandardHelpOptions = true,
+    version = "shortlist 0.1.0-SNAPSHOT",
+    description = "Shortlist: two-stage recommendation serving (retrieve, then rank) for the JVM.",
+    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+public final class ShortlistCli implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line, for tests. */
+  static CommandLine commandLine() {
+    return new CommandLine(new ShortlistCli()).setCaseInsensitiveEnumValuesAllowed(true);
+  }
+}
