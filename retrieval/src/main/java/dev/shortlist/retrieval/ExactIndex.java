@@ -86,7 +86,7 @@ public final class ExactIndex implements VectorIndex {
    */
   @Override
   public void upsert(long id, float[] vector) {
-    float[] v = prepare(vector, "vector for id " + id, "vector");
+    float[] v = VectorChecks.prepare(vector, dimension, metric, "vector for id " + id, "vector");
     long stamp = lock.writeLock();
     try {
       int slot = slotOf.get(id);
@@ -140,7 +140,7 @@ public final class ExactIndex implements VectorIndex {
     if (k <= 0) {
       throw new IllegalArgumentException("k must be positive, was " + k);
     }
-    float[] q = prepare(query, "query", "query");
+    float[] q = VectorChecks.prepare(query, dimension, metric, "query", "query");
     Objects.requireNonNull(exclusions, "exclusions");
     Objects.requireNonNull(deadline, "deadline");
     deadline.check("exact search");
@@ -211,44 +211,6 @@ public final class ExactIndex implements VectorIndex {
     return "ExactIndex[" + size() + " × " + dimension + ", " + metric + ", " + math + "]";
   }
 
-  /**
-   * Checks {@code v} against the contract and returns the vector to store or search with: a copy
-   * (normalised for cosine), never the caller's array.
-   *
-   * @param what names the vector in messages, e.g. {@code "vector for id 7"}
-   * @param param the parameter name, for a null
-   */
-  private float[] prepare(float[] v, String what, String param) {
-    if (v == null) {
-      throw new IllegalArgumentException(param + " must not be null (" + what + ")");
-    }
-    if (v.length != dimension) {
-      throw new IllegalArgumentException(
-          "dimension mismatch: index has " + dimension + ", " + what + " has " + v.length);
-    }
-    double squares = 0;
-    for (int i = 0; i < v.length; i++) {
-      float x = v[i];
-      if (!Float.isFinite(x)) {
-        throw new IllegalArgumentException(
-            what + " has a non-finite component: [" + i + "] = " + x);
-      }
-      squares += (double) x * x;
-    }
-    if (metric != Metric.COSINE) {
-      return v.clone();
-    }
-    if (squares == 0) {
-      throw new IllegalArgumentException(what + " is all zeros, which has no cosine");
-    }
-    double inverseNorm = 1 / Math.sqrt(squares);
-    float[] unit = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      unit[i] = (float) (v[i] * inverseNorm);
-    }
-    return unit;
-  }
-
   private void ensureCapacity(int slots) {
     int capacity = slotIds.length;
     if (slots <= capacity) {
@@ -263,86 +225,5 @@ public final class ExactIndex implements VectorIndex {
     int newCapacity = (int) Math.min(grown, maxSlots);
     vectors = Arrays.copyOf(vectors, newCapacity * dimension);
     slotIds = Arrays.copyOf(slotIds, newCapacity);
-  }
-
-  /**
-   * The best {@code capacity} (score, id) pairs seen: a binary min-heap whose root is the worst
-   * kept pair (lowest score; on equal scores, the larger id). Per call, never shared.
-   */
-  private static final class TopK {
-    private final float[] scores;
-    private final long[] ids;
-    private int n;
-
-    TopK(int capacity) {
-      scores = new float[capacity];
-      ids = new long[capacity];
-    }
-
-    /** Whether (score, id) would be kept. */
-    boolean accepts(float score, long id) {
-      return n < scores.length || better(score, id, scores[0], ids[0]);
-    }
-
-    /** Keeps (score, id); only after {@link #accepts} returned true. */
-    void add(float score, long id) {
-      if (n < scores.length) {
-        int i = n++;
-        while (i > 0) {
-          int parent = (i - 1) >>> 1;
-          if (!better(scores[parent], ids[parent], score, id)) {
-            break;
-          }
-          scores[i] = scores[parent];
-          ids[i] = ids[parent];
-          i = parent;
-        }
-        scores[i] = score;
-        ids[i] = id;
-      } else {
-        siftDown(0, score, id, n);
-      }
-    }
-
-    private void siftDown(int i, float score, long id, int count) {
-      while (true) {
-        int child = 2 * i + 1;
-        if (child >= count) {
-          break;
-        }
-        int right = child + 1;
-        if (right < count && better(scores[child], ids[child], scores[right], ids[right])) {
-          child = right;
-        }
-        if (!better(score, id, scores[child], ids[child])) {
-          break;
-        }
-        scores[i] = scores[child];
-        ids[i] = ids[child];
-        i = child;
-      }
-      scores[i] = score;
-      ids[i] = id;
-    }
-
-    /** The kept pairs, best first; empties the heap. */
-    Neighbors drain() {
-      int count = n;
-      long[] outIds = new long[count];
-      float[] outScores = new float[count];
-      for (int last = count - 1; last >= 0; last--) {
-        outIds[last] = ids[0];
-        outScores[last] = scores[0];
-        if (last > 0) {
-          siftDown(0, scores[last], ids[last], last);
-        }
-      }
-      n = 0;
-      return Neighbors.wrap(outIds, outScores);
-    }
-
-    private static boolean better(float s1, long id1, float s2, long id2) {
-      return s1 > s2 || (s1 == s2 && id1 < id2);
-    }
   }
 }

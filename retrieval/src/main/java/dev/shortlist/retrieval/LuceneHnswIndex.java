@@ -1,0 +1,1136 @@
+package dev.shortlist.retrieval;
+
+import dev.shortlist.core.Deadline;
+import dev.shortlist.core.IdSet;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.SegmentReader;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
+import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.search.AcceptDocs;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.TopKnnCollector;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.IOContext;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding;
+
+/**
+ * A {@link VectorIndex} on Apache Lucene's HNSW graphs, in memory or on disk (memory-mapped),
+ * with float or quantized vectors, live updates and exclusion filters applied inside the graph
+ * search.
+ *
+ * <h2>Live updates: a merged base plus a small exact delta</h2>
+ * Writing every update straight into Lucene and reopening the reader makes many small segments,
+ * each searched separately, which slows queries several-fold until they are merged. So writes go
+ * first to an in-memory <em>delta</em> (an append-only buffer, scanned exactly by every search)
+ * and mark any older copy of the id in the Lucene <em>base</em> as superseded. A background
+ * thread moves the delta into Lucene once it holds {@link Builder#flushThreshold(int)} entries,
+ * reopens the reader, and installs the new base and the (short) rest of the delta in one atomic
+ * swap; Lucene's merge policy keeps few segments and merges them in the background.
+ *
+ * <p><b>Visibility:</b> an {@link #upsert} or {@link #remove} is visible to every search that
+ * starts after it returns (no refresh needed). {@link #refresh()} only moves the delta into the
+ * graph now.
+ *
+ * <h2>Search</h2>
+ * Each segment's graph is searched with a candidate list of {@code max(k, ef)}; the request's
+ * exclusions and superseded ids are rejected inside the traversal (Lucene's filtered HNSW
+ * search). When the exclusions leave fewer than {@code k} results although {@code k} eligible
+ * vectors exist, or exclude most of the index, the search falls back to an exact scan, so {@code
+ * k} results come back whenever {@code k} eligible vectors exist. With quantization, the
+ * candidates are rescored exactly with the float vectors, which Lucene keeps beside the quantized
+ * ones. Scores follow {@link Metric}.
+ *
+ * <p>Thread-safe: searches read an immutable snapshot and never wait for writers; writers are
+ * serialised by a lock that searches never take.
+ */
+public final class LuceneHnswIndex implements VectorIndex {
+
+  /** How vectors are stored in the graph. */
+  public enum Quantization {
+    /** 32-bit floats. */
+    NONE,
+    /** 8-bit scalar quantization (about 4× smaller), rescored with floats. */
+    INT8,
+    /** 4-bit scalar quantization (about 8× smaller), rescored with floats. */
+    INT4,
+    /** 1-bit quantization (about 32× smaller), rescored with floats. */
+    BINARY
+  }
+
+  /** The largest {@code k} a search may ask for, unless configured otherwise. */
+  public static final int DEFAULT_MAX_K = 10_000;
+
+  static final String ID_FIELD = "id";
+  static final String VECTOR_FIELD = "vector";
+  static final String METADATA_FILE = "shortlist-index.properties";
+  private static final int FORMAT_VERSION = 1;
+
+  private final int dimension;
+  private final Metric metric;
+  private final Quantization quantization;
+  private final int maxConnections;
+  private final int beamWidth;
+  private final int efSearch;
+  private final int maxK;
+  private final int flushThreshold;
+  private final int rescoreFactor;
+  private final VectorMath math = VectorMath.get();
+
+  private final Directory directory;
+  private final Path path;
+  private final IndexWriter writer;
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final ExecutorService flusher;
+  private boolean flushScheduled; // guarded by writeLock
+  private volatile Throwable flushFailure;
+  private volatile State state;
+  private volatile boolean closed;
+
+  private LuceneHnswIndex(Builder b, Directory directory, Path path) throws IOException {
+    this.dimension = b.dimension;
+    this.metric = b.metric;
+    this.quantization = b.quantization;
+    this.maxConnections = b.maxConnections;
+    this.beamWidth = b.beamWidth;
+    this.efSearch = b.efSearch;
+    this.maxK = b.maxK;
+    this.flushThreshold = b.flushThreshold;
+    this.rescoreFactor = b.rescoreFactor;
+    this.directory = directory;
+    this.path = path;
+    KnnVectorsFormat format = format(quantization, maxConnections, beamWidth);
+    IndexWriterConfig config =
+        new IndexWriterConfig()
+            .setCodec(
+                new Lucene104Codec() {
+                  @Override
+                  public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                    return format;
+                  }
+                })
+            .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
+            .setRAMBufferSizeMB(b.ramBufferMb)
+            .setCommitOnClose(path != null);
+    TieredMergePolicy merges = new TieredMergePolicy();
+    // Few segments: every segment is a separate graph search.
+    merges.setSegmentsPerTier(3);
+    config.setMergePolicy(merges);
+    this.writer = new IndexWriter(directory, config);
+    this.flusher =
+        Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("shortlist-lucene-flush").daemon(true).factory());
+    this.state = State.open(DirectoryReader.open(writer), new Delta(capacity(), dimension));
+  }
+
+  /** A builder for an index of {@code dimension}-component vectors compared by {@code metric}. */
+  public static Builder builder(int dimension, Metric metric) {
+    return new Builder(dimension, metric);
+  }
+
+  /**
+   * Opens an index saved by {@link #save(Path)} (or built with {@link Builder#directory(Path)}),
+   * with the settings it was saved with; further writes go to that directory.
+   *
+   * @throws IOException if {@code directory} holds no Shortlist index or cannot be read
+   */
+  public static LuceneHnswIndex open(Path directory) throws IOException {
+    Properties meta = readMetadata(directory);
+    Builder b;
+    try {
+      b =
+          builder(Integer.parseInt(meta.getProperty("dimension")),
+                  Metric.parse(meta.getProperty("metric")))
+              .quantization(Quantization.valueOf(meta.getProperty("quantization")))
+              .maxConnections(Integer.parseInt(meta.getProperty("maxConnections")))
+              .beamWidth(Integer.parseInt(meta.getProperty("beamWidth")))
+              .efSearch(Integer.parseInt(meta.getProperty("efSearch")));
+    } catch (RuntimeException e) {
+      throw new IOException(
+          "corrupt " + METADATA_FILE + " in " + directory + ": " + e.getMessage(), e);
+    }
+    return b.directory(directory).build();
+  }
+
+  // ---- writes ----
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException on a wrong dimension or a non-finite component (or a zero
+   *     vector for cosine); the index is then unchanged
+   */
+  @Override
+  public void upsert(long id, float[] vector) {
+    float[] v = VectorChecks.prepare(vector, dimension, metric, "vector for id " + id, "vector");
+    write(id, v);
+  }
+
+  @Override
+  public boolean remove(long id) {
+    return write(id, null);
+  }
+
+  private boolean write(long id, float[] vector) {
+    writeLock.lock();
+    try {
+      ensureOpen();
+      rethrowFlushFailure();
+      State s = state;
+      if (s.delta.isFull()) {
+        flushLocked(); // back-pressure: the background flush fell behind
+        s = state;
+      }
+      boolean existed = s.contains(id);
+      if (vector == null && !existed) {
+        return false;
+      }
+      s.append(id, vector);
+      if (s.delta.count() >= flushThreshold && !flushScheduled) {
+        flushScheduled = true;
+        flusher.execute(this::backgroundFlush);
+      }
+      return existed;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Adds or replaces many vectors at once, straight into the graph (no delta): the fast way to
+   * build an index. Row {@code i} of {@code flatVectors} (length {@code ids.length × dimension})
+   * belongs to {@code ids[i]}. All rows are checked before anything is written.
+   *
+   * @param progress receives the number of rows written so far, now and then
+   * @throws IllegalArgumentException if a row is malformed; nothing is written then
+   */
+  public void upsertAll(long[] ids, float[] flatVectors, IntConsumer progress) {
+    Objects.requireNonNull(ids, "ids");
+    Objects.requireNonNull(flatVectors, "flatVectors");
+    Objects.requireNonNull(progress, "progress");
+    if ((long) ids.length * dimension != flatVectors.length) {
+      throw new IllegalArgumentException(
+          "flatVectors has " + flatVectors.length + " floats, expected ids.length × dimension = "
+              + ids.length + " × " + dimension);
+    }
+    float[][] rows = new float[ids.length][];
+    float[] row = new float[dimension];
+    for (int i = 0; i < ids.length; i++) {
+      System.arraycopy(flatVectors, i * dimension, row, 0, dimension);
+      rows[i] = VectorChecks.prepare(row, dimension, metric, "vector for id " + ids[i], "flatVectors");
+    }
+    writeLock.lock();
+    try {
+      ensureOpen();
+      flushLocked();
+      for (int i = 0; i < ids.length; i++) {
+        writer.updateDocument(idTerm(ids[i]), document(ids[i], rows[i]));
+        if ((i & 1023) == 1023) {
+          progress.accept(i + 1);
+        }
+      }
+      installLocked(0);
+      progress.accept(ids.length);
+    } catch (IOException e) {
+      throw new UncheckedIOException("bulk upsert into " + where() + " failed", e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Moves the delta into the graph now and waits for it; searches see no difference. */
+  public void refresh() {
+    writeLock.lock();
+    try {
+      ensureOpen();
+      flushLocked();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Merges the graph into one segment (slow; for benchmarks and saved indexes). */
+  public void forceMerge() {
+    writeLock.lock();
+    try {
+      ensureOpen();
+      flushLocked();
+      writer.forceMerge(1);
+      installLocked(0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("force merge of " + where() + " failed", e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Writes the index to {@code target} (created if needed; must be empty or absent), readable
+   * by {@link #open(Path)}.
+   *
+   * @throws IOException if it cannot be written
+   */
+  public void save(Path target) throws IOException {
+    Objects.requireNonNull(target, "target");
+    writeLock.lock();
+    try {
+      ensureOpen();
+      flushLocked();
+      writer.commit();
+      Files.createDirectories(target);
+      if (path != null && Files.isSameFile(target, path)) {
+        writeMetadata(target);
+        return;
+      }
+      try (var existing = Files.list(target)) {
+        if (existing.findAny().isPresent()) {
+          throw new IOException("cannot save index: " + target + " is not empty");
+        }
+      }
+      try (Directory out = FSDirectory.open(target)) {
+        for (String file : writer.getDirectory().listAll()) {
+          if (file.equals("write.lock")) {
+            continue;
+          }
+          out.copyFrom(directory, file, file, IOContext.DEFAULT);
+        }
+      }
+      writeMetadata(target);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void backgroundFlush() {
+    writeLock.lock();
+    try {
+      flushScheduled = false;
+      if (!closed) {
+        flushLocked();
+      }
+    } catch (RuntimeException | Error e) {
+      flushFailure = e;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Writes the delta's live entries into Lucene and installs a reader that holds them. */
+  private void flushLocked() {
+    State s = state;
+    int upTo = s.delta.count();
+    if (upTo == 0) {
+      return;
+    }
+    try {
+      Delta d = s.delta;
+      for (int p = 0; p < upTo; p++) {
+        if (d.supersededAt(p) != 0) {
+          continue; // a later entry for the same id decides
+        }
+        long id = d.id(p);
+        if (d.isRemoval(p)) {
+          writer.deleteDocuments(idTerm(id));
+        } else {
+          writer.updateDocument(idTerm(id), document(id, d.vector(p)));
+        }
+      }
+      installLocked(upTo);
+    } catch (IOException e) {
+      throw new UncheckedIOException("moving updates into " + where() + " failed", e);
+    }
+  }
+
+  /**
+   * Opens a reader on what the writer holds and swaps in a state with it and the delta entries
+   * from {@code from} on (those not yet in the writer).
+   */
+  private void installLocked(int from) throws IOException {
+    State s = state;
+    DirectoryReader next = DirectoryReader.openIfChanged(s.reader, writer, true);
+    if (next == null) {
+      next = s.reader;
+      next.incRef();
+    }
+    Delta tail = new Delta(capacity(), dimension);
+    State fresh = State.open(next, tail);
+    Delta d = s.delta;
+    int upTo = d.count();
+    for (int p = from; p < upTo; p++) {
+      if (d.supersededAt(p) == 0) {
+        fresh.append(d.id(p), d.isRemoval(p) ? null : d.vector(p));
+      }
+    }
+    state = fresh;
+    s.release();
+  }
+
+  // ---- search ----
+
+  @Override
+  public Neighbors search(float[] query, int k, IdSet exclusions, Deadline deadline) {
+    return search(query, k, efSearch, exclusions, deadline);
+  }
+
+  /**
+   * As {@link #search(float[], int, IdSet, Deadline)}, with {@code ef} candidates explored per
+   * segment (at least {@code k}): higher {@code ef} = better recall, slower.
+   *
+   * @throws IllegalArgumentException if {@code k} is not in [1, maxK] or {@code ef} is not
+   *     positive, or the query is malformed
+   */
+  public Neighbors search(float[] query, int k, int ef, IdSet exclusions, Deadline deadline) {
+    if (k <= 0 || k > maxK) {
+      throw new IllegalArgumentException("k must be in [1, " + maxK + "], was " + k);
+    }
+    if (ef <= 0) {
+      throw new IllegalArgumentException("ef must be positive, was " + ef);
+    }
+    float[] q = VectorChecks.prepare(query, dimension, metric, "query", "query");
+    Objects.requireNonNull(exclusions, "exclusions");
+    Objects.requireNonNull(deadline, "deadline");
+    deadline.check("HNSW search");
+    State s = acquire();
+    int visible = s.delta.count();
+    TopK top = new TopK(k);
+    try {
+      int liveInBase = s.liveBaseDocs();
+      boolean exact = exclusions.size() >= liveInBase / 2;
+      int found = exact ? -1 : searchGraph(s, visible, q, k, Math.max(k, ef), exclusions, deadline, top);
+      if (exact || found < Math.min(k, liveInBase)) {
+        top = new TopK(k);
+        exactBase(s, visible, q, exclusions, deadline, top);
+      }
+      scanDelta(s.delta, visible, q, exclusions, top);
+    } catch (IOException e) {
+      throw new UncheckedIOException("search of " + where() + " failed", e);
+    } finally {
+      s.release();
+    }
+    return top.drain();
+  }
+
+  /** The current state, with its reader referenced until {@link State#release()}. */
+  private State acquire() {
+    while (true) {
+      ensureOpen();
+      State s = state;
+      if (s.reader.tryIncRef()) {
+        return s;
+      }
+      // A flush swapped the state and released this reader meanwhile: take the new one.
+    }
+  }
+
+  /** HNSW search of every segment; returns how many base results were collected. */
+  private int searchGraph(
+      State s, int visible, float[] q, int k, int candidates, IdSet exclusions, Deadline deadline,
+      TopK top)
+      throws IOException {
+    boolean rescore = quantization != Quantization.NONE;
+    int perLeaf = rescore ? Math.max(candidates, k * rescoreFactor) : candidates;
+    int found = 0;
+    for (Leaf leaf : s.leaves) {
+      deadline.check("HNSW search");
+      Bits accept = leaf.accept(visible, exclusions);
+      TopKnnCollector collector = new TopKnnCollector(perLeaf, Integer.MAX_VALUE);
+      leaf.reader.searchNearestVectors(
+          VECTOR_FIELD, q, collector, AcceptDocs.fromLiveDocs(accept, leaf.reader.maxDoc()));
+      TopDocs docs = collector.topDocs();
+      FloatVectorValues values = rescore ? leaf.reader.getFloatVectorValues(VECTOR_FIELD) : null;
+      int n = 0;
+      for (ScoreDoc sd : docs.scoreDocs) {
+        long id = leaf.idOfDoc[sd.doc];
+        float score =
+            rescore ? exactScore(q, values.vectorValue(leaf.ordOf(sd.doc, values))) : fromLucene(sd.score);
+        if (top.accepts(score, id)) {
+          top.add(score, id);
+        }
+        n++;
+      }
+      found += Math.min(n, k);
+    }
+    return Math.min(found, k);
+  }
+
+  /** Exact scan of every live, eligible base vector. */
+  private void exactBase(
+      State s, int visible, float[] q, IdSet exclusions, Deadline deadline, TopK top)
+      throws IOException {
+    for (Leaf leaf : s.leaves) {
+      FloatVectorValues values = leaf.reader.getFloatVectorValues(VECTOR_FIELD);
+      if (values == null) {
+        continue;
+      }
+      Bits accept = leaf.accept(visible, exclusions);
+      var it = values.iterator();
+      int checked = 0;
+      for (int doc = it.nextDoc(); doc != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS;
+          doc = it.nextDoc()) {
+        if ((++checked & 4095) == 0) {
+          deadline.check("exact fallback search");
+        }
+        if (!accept.get(doc)) {
+          continue;
+        }
+        float score = exactScore(q, values.vectorValue(it.index()));
+        long id = leaf.idOfDoc[doc];
+        if (top.accepts(score, id)) {
+          top.add(score, id);
+        }
+      }
+    }
+  }
+
+  private void scanDelta(Delta d, int visible, float[] q, IdSet exclusions, TopK top) {
+    for (int p = 0; p < visible; p++) {
+      int sup = d.supersededAt(p);
+      if ((sup != 0 && sup <= visible) || d.isRemoval(p)) {
+        continue;
+      }
+      long id = d.id(p);
+      if (exclusions.contains(id)) {
+        continue;
+      }
+      float score = d.score(p, q, metric, math);
+      if (top.accepts(score, id)) {
+        top.add(score, id);
+      }
+    }
+  }
+
+  private float exactScore(float[] q, float[] v) {
+    return switch (metric) {
+      case COSINE, DOT -> math.dot(q, 0, v, 0, dimension);
+      case L2 -> -math.squareDistance(q, 0, v, 0, dimension);
+    };
+  }
+
+  /** Lucene's similarity score back to {@link Metric}'s. */
+  private float fromLucene(float s) {
+    return switch (metric) {
+      case COSINE -> 2 * s - 1;
+      case DOT -> s < 1 ? 1 - 1 / s : s - 1;
+      case L2 -> 1 - 1 / s;
+    };
+  }
+
+  // ---- accessors ----
+
+  @Override
+  public int size() {
+    State s = state;
+    return s.size();
+  }
+
+  @Override
+  public int dimension() {
+    return dimension;
+  }
+
+  @Override
+  public Metric metric() {
+    return metric;
+  }
+
+  public Quantization quantization() {
+    return quantization;
+  }
+
+  /** The default candidate-list size of {@link #search(float[], int, IdSet, Deadline)}. */
+  public int efSearch() {
+    return efSearch;
+  }
+
+  /** How many Lucene segments (separately searched graphs) the base has now. */
+  public int segmentCount() {
+    return state.leaves.length;
+  }
+
+  /** How many updates wait in the delta (scanned exactly until moved into the graph). */
+  public int pendingUpdates() {
+    return state.delta.count();
+  }
+
+  /** Bytes of the index's files (vectors, graph, ids) plus the delta's buffers. */
+  public long ramBytesUsed() {
+    State s = state;
+    long bytes = s.delta.bytes();
+    for (Leaf leaf : s.leaves) {
+      if (leaf.reader instanceof SegmentReader sr) {
+        try {
+          bytes += sr.getSegmentInfo().sizeInBytes();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      bytes += 8L * leaf.idOfDoc.length + 4L * leaf.deletedAt.length;
+    }
+    return bytes;
+  }
+
+  @Override
+  public void close() {
+    writeLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      flusher.shutdown();
+      if (path != null) {
+        flushLocked();
+      }
+      state.release();
+      writer.close();
+      directory.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("closing " + where() + " failed", e);
+    } finally {
+      writeLock.unlock();
+    }
+    try {
+      flusher.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LuceneHnswIndex[" + size() + " × " + dimension + ", " + metric + ", " + quantization
+        + ", M=" + maxConnections + ", beam=" + beamWidth + ", ef=" + efSearch + ", " + where()
+        + "]";
+  }
+
+  private String where() {
+    return path == null ? "in-memory index" : "index at " + path;
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException(where() + " is closed");
+    }
+  }
+
+  private void rethrowFlushFailure() {
+    Throwable t = flushFailure;
+    if (t != null) {
+      throw new IllegalStateException(
+          "a background flush of " + where() + " failed; the index accepts no more writes", t);
+    }
+  }
+
+  private int capacity() {
+    return flushThreshold * 4;
+  }
+
+  private static KnnVectorsFormat format(Quantization q, int m, int beam) {
+    return switch (q) {
+      case NONE -> new Lucene99HnswVectorsFormat(m, beam);
+      case INT8 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.SEVEN_BIT, m, beam);
+      case INT4 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.PACKED_NIBBLE, m, beam);
+      case BINARY ->
+          new Lucene104HnswScalarQuantizedVectorsFormat(
+              ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE, m, beam);
+    };
+  }
+
+  private VectorSimilarityFunction similarity() {
+    return switch (metric) {
+      case COSINE -> VectorSimilarityFunction.DOT_PRODUCT; // vectors are normalised on the way in
+      case DOT -> VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT;
+      case L2 -> VectorSimilarityFunction.EUCLIDEAN;
+    };
+  }
+
+  private Document document(long id, float[] v) {
+    Document doc = new Document();
+    doc.add(new StringField(ID_FIELD, idBytes(id), Field.Store.NO));
+    doc.add(new NumericDocValuesField(ID_FIELD, id));
+    doc.add(new KnnFloatVectorField(VECTOR_FIELD, v, similarity()));
+    return doc;
+  }
+
+  private static Term idTerm(long id) {
+    return new Term(ID_FIELD, idBytes(id));
+  }
+
+  private static BytesRef idBytes(long id) {
+    byte[] b = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (id >>> (56 - 8 * i));
+    }
+    return new BytesRef(b);
+  }
+
+  private void writeMetadata(Path dir) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("format", Integer.toString(FORMAT_VERSION));
+    p.setProperty("dimension", Integer.toString(dimension));
+    p.setProperty("metric", metric.name().toLowerCase(Locale.ROOT));
+    p.setProperty("quantization", quantization.name());
+    p.setProperty("maxConnections", Integer.toString(maxConnections));
+    p.setProperty("beamWidth", Integer.toString(beamWidth));
+    p.setProperty("efSearch", Integer.toString(efSearch));
+    try (OutputStream out = Files.newOutputStream(dir.resolve(METADATA_FILE))) {
+      p.store(out, "Shortlist LuceneHnswIndex");
+    }
+  }
+
+  private static Properties readMetadata(Path dir) throws IOException {
+    Objects.requireNonNull(dir, "directory");
+    Path file = dir.resolve(METADATA_FILE);
+    if (!Files.isRegularFile(file)) {
+      throw new IOException(
+          "not a Shortlist Lucene index: " + dir + " has no " + METADATA_FILE
+              + (Files.isDirectory(dir) ? "" : " (the directory does not exist)"));
+    }
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(file)) {
+      p.load(in);
+    }
+    if (!Integer.toString(FORMAT_VERSION).equals(p.getProperty("format"))) {
+      throw new IOException(
+          "index at " + dir + " has format " + p.getProperty("format") + ", this version reads "
+              + FORMAT_VERSION);
+    }
+    return p;
+  }
+
+  // ---- snapshot state ----
+
+  /** One segment of the base: its reader, the id of each doc, and which docs were superseded. */
+  private static final class Leaf {
+    final LeafReader reader;
+    final long[] idOfDoc;
+    /** Delta position + 1 of the entry that superseded the doc, or 0. Written under the lock. */
+    final int[] deletedAt;
+    final Bits liveDocs;
+    final boolean dense;
+
+    Leaf(LeafReader reader) throws IOException {
+      this.reader = reader;
+      int maxDoc = reader.maxDoc();
+      this.idOfDoc = new long[maxDoc];
+      this.deletedAt = new int[maxDoc];
+      this.liveDocs = reader.getLiveDocs();
+      NumericDocValues ids = reader.getNumericDocValues(ID_FIELD);
+      if (ids != null) {
+        for (int doc = ids.nextDoc(); doc != NumericDocValues.NO_MORE_DOCS; doc = ids.nextDoc()) {
+          idOfDoc[doc] = ids.longValue();
+        }
+      }
+      FloatVectorValues values = reader.getFloatVectorValues(VECTOR_FIELD);
+      this.dense = values == null || values.size() == maxDoc;
+    }
+
+    boolean live(int doc) {
+      return liveDocs == null || liveDocs.get(doc);
+    }
+
+    int ordOf(int doc, FloatVectorValues values) throws IOException {
+      if (dense) {
+        return doc;
+      }
+      var it = values.iterator();
+      it.advance(doc);
+      return it.index();
+    }
+
+    /** Live docs, not superseded by a visible delta entry, not excluded. */
+    Bits accept(int visible, IdSet exclusions) {
+      int maxDoc = reader.maxDoc();
+      boolean noExclusions = exclusions.isEmpty();
+      return new Bits() {
+        @Override
+        public boolean get(int doc) {
+          if (liveDocs != null && !liveDocs.get(doc)) {
+            return false;
+          }
+          int sup = deletedAt[doc];
+          if (sup != 0 && sup <= visible) {
+            return false;
+          }
+          return noExclusions || !exclusions.contains(idOfDoc[doc]);
+        }
+
+        @Override
+        public int length() {
+          return maxDoc;
+        }
+      };
+    }
+  }
+
+  /** An immutable view of the base (one reader) with the mutable, append-only delta on top. */
+  private static final class State {
+    final DirectoryReader reader;
+    final Leaf[] leaves;
+    final int[] docBases;
+    /** Id to global doc (doc base + doc) of the base's live docs. */
+    final LongIntHashMap docOfId;
+    final Delta delta;
+    /** Live base docs superseded so far, and live ids in the delta; written under the lock. */
+    volatile int supersededBase;
+    volatile int deltaLive;
+
+    private State(DirectoryReader reader, Leaf[] leaves, int[] docBases, LongIntHashMap docOfId,
+        Delta delta) {
+      this.reader = reader;
+      this.leaves = leaves;
+      this.docBases = docBases;
+      this.docOfId = docOfId;
+      this.delta = delta;
+    }
+
+    static State open(DirectoryReader reader, Delta delta) throws IOException {
+      List<LeafReaderContext> ctx = reader.leaves();
+      Leaf[] leaves = new Leaf[ctx.size()];
+      int[] bases = new int[ctx.size()];
+      LongIntHashMap docOfId = new LongIntHashMap(Math.max(16, reader.numDocs()));
+      for (int i = 0; i < leaves.length; i++) {
+        leaves[i] = new Leaf(ctx.get(i).reader());
+        bases[i] = ctx.get(i).docBase;
+        Leaf leaf = leaves[i];
+        for (int doc = 0; doc < leaf.idOfDoc.length; doc++) {
+          if (leaf.live(doc)) {
+            docOfId.put(leaf.idOfDoc[doc], bases[i] + doc);
+          }
+        }
+      }
+      return new State(reader, leaves, bases, docOfId, delta);
+    }
+
+    /** Whether {@code id} is present: its latest delta entry is an upsert, or it is in the base. */
+    boolean contains(long id) {
+      int p = delta.latest(id);
+      if (p >= 0) {
+        return !delta.isRemoval(p);
+      }
+      return docOfId.get(id) >= 0;
+    }
+
+    /** Appends an upsert ({@code vector} non-null) or removal of {@code id}; under the lock. */
+    void append(long id, float[] vector) {
+      int previous = delta.latest(id);
+      int p = delta.append(id, vector);
+      if (previous < 0) {
+        int global = docOfId.get(id);
+        if (global >= 0) {
+          int leafIndex = leafOf(global);
+          Leaf leaf = leaves[leafIndex];
+          int doc = global - docBases[leafIndex];
+          if (leaf.deletedAt[doc] == 0) {
+            leaf.deletedAt[doc] = p + 1;
+            supersededBase++;
+          }
+        }
+      }
+      boolean isPresent = vector != null;
+      boolean wasInDelta = previous >= 0 && !delta.isRemoval(previous);
+      if (isPresent && !wasInDelta) {
+        deltaLive++;
+      } else if (!isPresent && wasInDelta) {
+        deltaLive--;
+      }
+      delta.publish(p, previous);
+    }
+
+    int size() {
+      return reader.numDocs() - supersededBase + deltaLive;
+    }
+
+    /** Live base docs not superseded (as of now; an upper bound for older snapshots). */
+    int liveBaseDocs() {
+      return reader.numDocs() - supersededBase;
+    }
+
+    private int leafOf(int global) {
+      int lo = 0;
+      int hi = docBases.length - 1;
+      while (lo < hi) {
+        int mid = (lo + hi + 1) >>> 1;
+        if (docBases[mid] <= global) {
+          lo = mid;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      return lo;
+    }
+
+    void release() {
+      try {
+        reader.decRef();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * The append-only buffer of recent writes. One writer at a time (under the index's lock)
+   * appends and then publishes the new count with a volatile write; searches read the count
+   * first and look only at entries below it. An entry superseded by a later one records that
+   * one's position + 1: a search whose snapshot predates the later entry still sees the earlier.
+   */
+  private static final class Delta {
+    private final long[] ids;
+    private final float[] vectors;
+    private final boolean[] removal;
+    private final int[] supersededAt;
+    private final int dimension;
+    private final LongIntHashMap latest; // writer-only
+    private volatile int count;
+
+    Delta(int capacity, int dimension) {
+      this.ids = new long[capacity];
+      this.vectors = new float[Math.multiplyExact(capacity, dimension)];
+      this.removal = new boolean[capacity];
+      this.supersededAt = new int[capacity];
+      this.dimension = dimension;
+      this.latest = new LongIntHashMap(16);
+    }
+
+    int count() {
+      return count;
+    }
+
+    boolean isFull() {
+      return count == ids.length;
+    }
+
+    long id(int p) {
+      return ids[p];
+    }
+
+    boolean isRemoval(int p) {
+      return removal[p];
+    }
+
+    int supersededAt(int p) {
+      return supersededAt[p];
+    }
+
+    int latest(long id) {
+      return latest.get(id);
+    }
+
+    float[] vector(int p) {
+      float[] v = new float[dimension];
+      System.arraycopy(vectors, p * dimension, v, 0, dimension);
+      return v;
+    }
+
+    float score(int p, float[] q, Metric metric, VectorMath math) {
+      return switch (metric) {
+        case COSINE, DOT -> math.dot(q, 0, vectors, p * dimension, dimension);
+        case L2 -> -math.squareDistance(q, 0, vectors, p * dimension, dimension);
+      };
+    }
+
+    /** Writes the entry at the next position, unpublished; returns the position. */
+    int append(long id, float[] vector) {
+      int p = count;
+      ids[p] = id;
+      removal[p] = vector == null;
+      if (vector != null) {
+        System.arraycopy(vector, 0, vectors, p * dimension, dimension);
+      }
+      return p;
+    }
+
+    /** Marks {@code previous} (if any) superseded by {@code p} and makes {@code p} visible. */
+    void publish(int p, int previous) {
+      if (previous >= 0) {
+        supersededAt[previous] = p + 1;
+      }
+      latest.put(ids[p], p);
+      count = p + 1;
+    }
+
+    long bytes() {
+      return 8L * ids.length + 4L * vectors.length + 5L * ids.length;
+    }
+  }
+
+  /** Configures a {@link LuceneHnswIndex}; checks each value when given. Not thread-safe. */
+  public static final class Builder {
+    private final int dimension;
+    private final Metric metric;
+    private Quantization quantization = Quantization.NONE;
+    private int maxConnections = 16;
+    private int beamWidth = 100;
+    private int efSearch = 100;
+    private int maxK = DEFAULT_MAX_K;
+    private int flushThreshold = 4_096;
+    private int rescoreFactor = 3;
+    private double ramBufferMb = 256;
+    private Path directory;
+
+    private Builder(int dimension, Metric metric) {
+      if (dimension < 1 || dimension > 4_096) {
+        throw new IllegalArgumentException("dimension must be in [1, 4096], was " + dimension);
+      }
+      this.dimension = dimension;
+      this.metric = Objects.requireNonNull(metric, "metric");
+    }
+
+    /** HNSW's M: neighbours per node (default 16, 2..512). */
+    public Builder maxConnections(int m) {
+      if (m < 2 || m > 512) {
+        throw new IllegalArgumentException("maxConnections must be in [2, 512], was " + m);
+      }
+      this.maxConnections = m;
+      return this;
+    }
+
+    /** HNSW's beam width (efConstruction) while building (default 100, 1..3200). */
+    public Builder beamWidth(int beam) {
+      if (beam < 1 || beam > 3_200) {
+        throw new IllegalArgumentException("beamWidth must be in [1, 3200], was " + beam);
+      }
+      this.beamWidth = beam;
+      return this;
+    }
+
+    /** Default search-time candidate-list size (default 100). */
+    public Builder efSearch(int ef) {
+      if (ef < 1 || ef > 100_000) {
+        throw new IllegalArgumentException("efSearch must be in [1, 100000], was " + ef);
+      }
+      this.efSearch = ef;
+      return this;
+    }
+
+    /** How vectors are stored in the graph (default {@link Quantization#NONE}). */
+    public Builder quantization(Quantization quantization) {
+      this.quantization = Objects.requireNonNull(quantization, "quantization");
+      return this;
+    }
+
+    /** For quantized indexes: candidates rescored with floats = k × factor (default 3). */
+    public Builder rescoreFactor(int factor) {
+      if (factor < 1 || factor > 100) {
+        throw new IllegalArgumentException("rescoreFactor must be in [1, 100], was " + factor);
+      }
+      this.rescoreFactor = factor;
+      return this;
+    }
+
+    /** The largest k a search may ask for (default {@value #DEFAULT_MAX_K}). */
+    public Builder maxK(int maxK) {
+      if (maxK < 1 || maxK > 1_000_000) {
+        throw new IllegalArgumentException("maxK must be in [1, 1000000], was " + maxK);
+      }
+      this.maxK = maxK;
+      return this;
+    }
+
+    /** Delta entries that trigger a background move into the graph (default 4,096). */
+    public Builder flushThreshold(int entries) {
+      if (entries < 1 || entries > 1_000_000) {
+        throw new IllegalArgumentException("flushThreshold must be in [1, 1000000], was " + entries);
+      }
+      this.flushThreshold = entries;
+      return this;
+    }
+
+    /** Lucene's indexing buffer in MB (default 256): larger = fewer segments while building. */
+    public Builder ramBufferMb(double mb) {
+      if (!(mb >= 16 && mb <= 2_000)) {
+        throw new IllegalArgumentException("ramBufferMb must be in [16, 2000], was " + mb);
+      }
+      this.ramBufferMb = mb;
+      return this;
+    }
+
+    /**
+     * Keeps the index on disk in {@code directory} (memory-mapped) instead of on the heap. An
+     * existing index there is opened if its dimension, metric and quantization match.
+     */
+    public Builder directory(Path directory) {
+      this.directory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /**
+     * Builds (or opens) the index.
+     *
+     * @throws IllegalArgumentException if {@link #directory(Path)} holds an index with another
+     *     dimension, metric or quantization
+     * @throws UncheckedIOException if the directory cannot be used
+     */
+    public LuceneHnswIndex build() {
+      try {
+        if (directory == null) {
+          return new LuceneHnswIndex(this, new ByteBuffersDirectory(), null);
+        }
+        Files.createDirectories(directory);
+        if (Files.exists(directory.resolve(METADATA_FILE))) {
+          Properties meta = readMetadata(directory);
+          check("dimension", Integer.toString(dimension), meta);
+          check("metric", metric.name().toLowerCase(Locale.ROOT), meta);
+          check("quantization", quantization.name(), meta);
+        } else {
+          try (var files = Files.list(directory)) {
+            if (files.findAny().isPresent()) {
+              throw new IllegalArgumentException(
+                  "directory " + directory + " is not empty and holds no Shortlist index ("
+                      + METADATA_FILE + " missing)");
+            }
+          }
+        }
+        LuceneHnswIndex index = new LuceneHnswIndex(this, FSDirectory.open(directory), directory);
+        index.writeMetadata(directory);
+        return index;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open index directory " + directory, e);
+      }
+    }
+
+    private void check(String key, String expected, Properties meta) {
+      String actual = meta.getProperty(key);
+      if (!expected.equals(actual)) {
+        throw new IllegalArgumentException(
+            "index at " + directory + " has " + key + " " + actual + ", expected " + expected);
+      }
+    }
+  }
+}
