@@ -35,11 +35,29 @@ public final class UserActivity {
   }
 
   /**
+   * An activity snapshot of the given interactions, ordered newest first (for stage tests and
+   * offline evaluation; serving builds activity through {@link Recommender#record}).
+   *
+   * @throws IllegalArgumentException if an interaction belongs to another user
+   */
+  public static UserActivity of(String userId, List<Interaction> interactions) {
+    UserActivity a = empty(userId);
+    for (Interaction i : interactions) {
+      if (!i.userId().equals(userId)) {
+        throw new IllegalArgumentException(
+            "interaction of user '" + i.userId() + "' in the activity of '" + userId + "'");
+      }
+      a = a.with(i, Integer.MAX_VALUE, 0);
+    }
+    return a;
+  }
+
+  /**
    * This activity with {@code interaction} inserted in timestamp order, keeping the newest
    * {@code maxSize}.
    */
   UserActivity with(Interaction interaction, int maxSize, long newVersion) {
-    List<Interaction> next = new ArrayList<>(Math.min(recent.size() + 1, maxSize));
+    List<Interaction> next = new ArrayList<>(Math.min(recent.size() + 1, Math.max(maxSize, 1)));
     boolean placed = false;
     for (Interaction existing : recent) {
       if (!placed && !interaction.timestamp().isBefore(existing.timestamp())) {

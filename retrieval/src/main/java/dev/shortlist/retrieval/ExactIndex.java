@@ -182,6 +182,20 @@ public final class ExactIndex implements VectorIndex {
   }
 
   @Override
+  public float[] vector(long id) {
+    long stamp = lock.readLock();
+    try {
+      int slot = slotOf.get(id);
+      if (slot < 0) {
+        return null;
+      }
+      return Arrays.copyOfRange(vectors, slot * dimension, (slot + 1) * dimension);
+    } finally {
+      lock.unlockRead(stamp);
+    }
+  }
+
+  @Override
   public int size() {
     long stamp = lock.tryOptimisticRead();
     int n = size;

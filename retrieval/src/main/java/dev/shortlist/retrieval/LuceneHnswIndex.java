@@ -115,7 +115,10 @@ public final class LuceneHnswIndex implements VectorIndex {
   private final Directory directory;
   private final Path path;
   private final IndexWriter writer;
+  /** Serialises appends to the delta; searches never take it. */
   private final ReentrantLock writeLock = new ReentrantLock();
+  /** Serialises moves of the delta into Lucene (and other whole-index operations). */
+  private final ReentrantLock flushLock = new ReentrantLock();
   private final ExecutorService flusher;
   private boolean flushScheduled; // guarded by writeLock
   private volatile Throwable flushFailure;
@@ -207,34 +210,36 @@ public final class LuceneHnswIndex implements VectorIndex {
   }
 
   private boolean write(long id, float[] vector) {
-    writeLock.lock();
-    try {
-      ensureOpen();
-      rethrowFlushFailure();
-      State s = state;
-      if (s.delta.isFull()) {
-        flushLocked(); // back-pressure: the background flush fell behind
-        s = state;
+    while (true) {
+      writeLock.lock();
+      try {
+        ensureOpen();
+        rethrowFlushFailure();
+        State s = state;
+        if (!s.delta.isFull()) {
+          boolean existed = s.contains(id);
+          if (vector == null && !existed) {
+            return false;
+          }
+          s.append(id, vector);
+          if (s.delta.count() >= flushThreshold && !flushScheduled) {
+            flushScheduled = true;
+            flusher.execute(this::backgroundFlush);
+          }
+          return existed;
+        }
+      } finally {
+        writeLock.unlock();
       }
-      boolean existed = s.contains(id);
-      if (vector == null && !existed) {
-        return false;
-      }
-      s.append(id, vector);
-      if (s.delta.count() >= flushThreshold && !flushScheduled) {
-        flushScheduled = true;
-        flusher.execute(this::backgroundFlush);
-      }
-      return existed;
-    } finally {
-      writeLock.unlock();
+      flush(); // back-pressure: the delta is full because flushing fell behind
     }
   }
 
   /**
    * Adds or replaces many vectors at once, straight into the graph (no delta): the fast way to
    * build an index. Row {@code i} of {@code flatVectors} (length {@code ids.length × dimension})
-   * belongs to {@code ids[i]}. All rows are checked before anything is written.
+   * belongs to {@code ids[i]}. All rows are checked before anything is written. Writes made
+   * concurrently through {@link #upsert} count as later than these.
    *
    * @param progress receives the number of rows written so far, now and then
    * @throws IllegalArgumentException if a row is malformed; nothing is written then
@@ -254,63 +259,58 @@ public final class LuceneHnswIndex implements VectorIndex {
       System.arraycopy(flatVectors, i * dimension, row, 0, dimension);
       rows[i] = VectorChecks.prepare(row, dimension, metric, "vector for id " + ids[i], "flatVectors");
     }
-    writeLock.lock();
+    flushLock.lock();
     try {
       ensureOpen();
-      flushLocked();
+      flush();
       for (int i = 0; i < ids.length; i++) {
         writer.updateDocument(idTerm(ids[i]), document(ids[i], rows[i]));
         if ((i & 1023) == 1023) {
           progress.accept(i + 1);
         }
       }
-      installLocked(0);
+      install(0);
       progress.accept(ids.length);
     } catch (IOException e) {
       throw new UncheckedIOException("bulk upsert into " + where() + " failed", e);
     } finally {
-      writeLock.unlock();
+      flushLock.unlock();
     }
   }
 
   /** Moves the delta into the graph now and waits for it; searches see no difference. */
   public void refresh() {
-    writeLock.lock();
-    try {
-      ensureOpen();
-      flushLocked();
-    } finally {
-      writeLock.unlock();
-    }
+    ensureOpen();
+    flush();
   }
 
   /** Merges the graph into one segment (slow; for benchmarks and saved indexes). */
   public void forceMerge() {
-    writeLock.lock();
+    flushLock.lock();
     try {
       ensureOpen();
-      flushLocked();
+      flush();
       writer.forceMerge(1);
-      installLocked(0);
+      install(0);
     } catch (IOException e) {
       throw new UncheckedIOException("force merge of " + where() + " failed", e);
     } finally {
-      writeLock.unlock();
+      flushLock.unlock();
     }
   }
 
   /**
    * Writes the index to {@code target} (created if needed; must be empty or absent), readable
-   * by {@link #open(Path)}.
+   * by {@link #open(Path)}. Writes made while it runs may or may not be included.
    *
    * @throws IOException if it cannot be written
    */
   public void save(Path target) throws IOException {
     Objects.requireNonNull(target, "target");
-    writeLock.lock();
+    flushLock.lock();
     try {
       ensureOpen();
-      flushLocked();
+      flush();
       writer.commit();
       Files.createDirectories(target);
       if (path != null && Files.isSameFile(target, path)) {
@@ -332,7 +332,7 @@ public final class LuceneHnswIndex implements VectorIndex {
       }
       writeMetadata(target);
     } finally {
-      writeLock.unlock();
+      flushLock.unlock();
     }
   }
 
@@ -340,28 +340,36 @@ public final class LuceneHnswIndex implements VectorIndex {
     writeLock.lock();
     try {
       flushScheduled = false;
-      if (!closed) {
-        flushLocked();
-      }
-    } catch (RuntimeException | Error e) {
-      flushFailure = e;
     } finally {
       writeLock.unlock();
     }
+    try {
+      if (!closed) {
+        flush();
+      }
+    } catch (RuntimeException | Error e) {
+      flushFailure = e;
+    }
   }
 
-  /** Writes the delta's live entries into Lucene and installs a reader that holds them. */
-  private void flushLocked() {
-    State s = state;
-    int upTo = s.delta.count();
-    if (upTo == 0) {
-      return;
-    }
+  /**
+   * Writes the delta's entries into Lucene and installs a reader that holds them. The Lucene
+   * work runs without the write lock, so writers go on appending to the delta meanwhile; those
+   * later entries are carried over to the new delta at the swap.
+   */
+  private void flush() {
+    flushLock.lock();
     try {
+      State s = state;
+      int upTo = s.delta.count();
+      if (upTo == 0 || closed) {
+        return;
+      }
       Delta d = s.delta;
       for (int p = 0; p < upTo; p++) {
-        if (d.supersededAt(p) != 0) {
-          continue; // a later entry for the same id decides
+        int sup = d.supersededAt(p);
+        if (sup != 0 && sup <= upTo) {
+          continue; // a later entry for the same id, also written now, decides
         }
         long id = d.id(p);
         if (d.isRemoval(p)) {
@@ -370,33 +378,40 @@ public final class LuceneHnswIndex implements VectorIndex {
           writer.updateDocument(idTerm(id), document(id, d.vector(p)));
         }
       }
-      installLocked(upTo);
+      install(upTo);
     } catch (IOException e) {
       throw new UncheckedIOException("moving updates into " + where() + " failed", e);
+    } finally {
+      flushLock.unlock();
     }
   }
 
   /**
-   * Opens a reader on what the writer holds and swaps in a state with it and the delta entries
-   * from {@code from} on (those not yet in the writer).
+   * Opens a reader on what the writer holds and swaps in a state with it plus the delta entries
+   * from {@code from} on (those not in the writer). Called with the flush lock held; takes the
+   * write lock only for the swap.
    */
-  private void installLocked(int from) throws IOException {
-    State s = state;
+  private void install(int from) throws IOException {
+    State s = state; // only installs replace the state, and they hold the flush lock
     DirectoryReader next = DirectoryReader.openIfChanged(s.reader, writer, true);
     if (next == null) {
       next = s.reader;
       next.incRef();
     }
-    Delta tail = new Delta(capacity(), dimension);
-    State fresh = State.open(next, tail);
-    Delta d = s.delta;
-    int upTo = d.count();
-    for (int p = from; p < upTo; p++) {
-      if (d.supersededAt(p) == 0) {
-        fresh.append(d.id(p), d.isRemoval(p) ? null : d.vector(p));
+    State fresh = State.open(next, new Delta(capacity(), dimension));
+    writeLock.lock();
+    try {
+      Delta d = s.delta;
+      int upTo = d.count();
+      for (int p = from; p < upTo; p++) {
+        if (d.supersededAt(p) == 0) {
+          fresh.append(d.id(p), d.isRemoval(p) ? null : d.vector(p));
+        }
       }
+      state = fresh;
+    } finally {
+      writeLock.unlock();
     }
-    state = fresh;
     s.release();
   }
 
@@ -552,6 +567,38 @@ public final class LuceneHnswIndex implements VectorIndex {
 
   // ---- accessors ----
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>O(pending updates) to look through the delta, then one read from the graph's vectors.
+   */
+  @Override
+  public float[] vector(long id) {
+    State s = acquire();
+    try {
+      Delta d = s.delta;
+      int visible = d.count();
+      for (int p = visible - 1; p >= 0; p--) {
+        if (d.id(p) == id) {
+          return d.isRemoval(p) ? null : d.vector(p);
+        }
+      }
+      int global = s.docOfId.get(id);
+      if (global < 0) {
+        return null;
+      }
+      int leafIndex = s.leafOf(global);
+      Leaf leaf = s.leaves[leafIndex];
+      int doc = global - s.docBases[leafIndex];
+      FloatVectorValues values = leaf.reader.getFloatVectorValues(VECTOR_FIELD);
+      return values.vectorValue(leaf.ordOf(doc, values)).clone();
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading vector " + id + " from " + where() + " failed", e);
+    } finally {
+      s.release();
+    }
+  }
+
   @Override
   public int size() {
     State s = state;
@@ -606,23 +653,28 @@ public final class LuceneHnswIndex implements VectorIndex {
 
   @Override
   public void close() {
-    writeLock.lock();
+    flushLock.lock();
     try {
       if (closed) {
         return;
       }
-      closed = true;
-      flusher.shutdown();
       if (path != null) {
-        flushLocked();
+        flush();
       }
+      writeLock.lock();
+      try {
+        closed = true;
+      } finally {
+        writeLock.unlock();
+      }
+      flusher.shutdown();
       state.release();
       writer.close();
       directory.close();
     } catch (IOException e) {
       throw new UncheckedIOException("closing " + where() + " failed", e);
     } finally {
-      writeLock.unlock();
+      flushLock.unlock();
     }
     try {
       flusher.awaitTermination(10, TimeUnit.SECONDS);
@@ -881,7 +933,7 @@ public final class LuceneHnswIndex implements VectorIndex {
       return reader.numDocs() - supersededBase;
     }
 
-    private int leafOf(int global) {
+    int leafOf(int global) {
       int lo = 0;
       int hi = docBases.length - 1;
       while (lo < hi) {

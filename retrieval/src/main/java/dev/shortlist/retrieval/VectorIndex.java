@@ -51,6 +51,15 @@ public interface VectorIndex extends AutoCloseable {
     return search(query, k, IdSet.empty(), Deadline.none());
   }
 
+  /**
+   * A copy of the vector stored under {@code id} (as stored: unit length for {@link
+   * Metric#COSINE}), or null when the id is absent. Item-to-item retrieval uses it to search from
+   * an item.
+   *
+   * @throws UnsupportedOperationException if this index does not keep the vectors it was given
+   */
+  float[] vector(long id);
+
   /** Number of vectors. */
   int size();
 

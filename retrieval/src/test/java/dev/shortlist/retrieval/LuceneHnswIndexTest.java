@@ -295,4 +295,48 @@ class LuceneHnswIndexTest extends VectorIndexContractTest {
     assertThatThrownBy(() -> Metric.parse("manhattan"))
         .hasMessageContaining("metric must be one of cosine, dot, l2; was 'manhattan'");
   }
+
+  @Test
+  void searchesDuringFlushes_alwaysSeeUntouchedItems() throws Exception {
+    try (LuceneHnswIndex index =
+        LuceneHnswIndex.builder(2, Metric.L2).flushThreshold(20).build()) {
+      // Stable items on one axis, never written again; churned items on the other.
+      for (int i = 0; i < 50; i++) {
+        index.upsert(i, new float[] {i * 10, 0});
+      }
+      java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger writes = new java.util.concurrent.atomic.AtomicInteger();
+      Thread writer =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    Random rnd = new Random(seed);
+                    for (int w = 0; w < 20_000 && !stop.get(); w++) {
+                      long id = 1_000 + rnd.nextInt(300);
+                      if (rnd.nextInt(4) == 0) {
+                        index.remove(id);
+                      } else {
+                        index.upsert(id, new float[] {0, 1_000 + rnd.nextInt(1_000)});
+                      }
+                      writes.incrementAndGet();
+                    }
+                  });
+      try {
+        for (int round = 0; round < 200; round++) {
+          for (int i = 0; i < 50; i += 7) {
+            long[] got = index.search(new float[] {i * 10, 0}, 1).ids();
+            assertThat(got).as("round %d, item %d, after %d writes", round, i, writes.get())
+                .containsExactly(i);
+          }
+        }
+      } finally {
+        stop.set(true);
+        writer.join();
+      }
+      assertThat(writes.get()).isPositive();
+      index.refresh();
+      assertThat(index.search(new float[] {0, 0}, 50, 200, IdSet.empty(), Deadline.none()).ids())
+          .contains(0L, 7L, 49L);
+    }
+  }
 }

@@ -751,4 +751,32 @@ abstract class VectorIndexContractTest {
     assertThat(everything.ids()).as(at("every id after concurrent writes"))
         .containsExactlyInAnyOrder(longs(all.keySet()));
   }
+
+  /** Whether {@link VectorIndex#vector(long)} is supported; its test is skipped if not. */
+  protected boolean supportsVectorLookup() {
+    return true;
+  }
+
+  @Test
+  void vector_returnsTheStoredVector_orNullOnceAbsent() {
+    Assumptions.assumeTrue(
+        supportsVectorLookup(), () -> getClass().getSimpleName() + " does not return vectors");
+    VectorIndex l2 = index(4, Metric.L2);
+    l2.upsert(7, new float[] {1, 2, 3, 4});
+    l2.upsert(8, new float[] {0, 0, 0, 1});
+    assertThat(l2.vector(7)).containsExactly(1, 2, 3, 4);
+    assertThat(l2.vector(9)).isNull();
+    l2.upsert(7, new float[] {4, 3, 2, 1});
+    assertThat(l2.vector(7)).containsExactly(4, 3, 2, 1);
+    float[] copy = l2.vector(8);
+    copy[0] = 99;
+    assertThat(l2.vector(8)).containsExactly(0, 0, 0, 1);
+    if (supportsRemove()) {
+      l2.remove(7);
+      assertThat(l2.vector(7)).isNull();
+    }
+    VectorIndex cosine = index(2, Metric.COSINE);
+    cosine.upsert(1, new float[] {3, 4});
+    assertThat(cosine.vector(1)).containsExactly(new float[] {0.6f, 0.8f}, within(1e-6f));
+  }
 }
