@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A dense, row-major candidates × features matrix of {@code float}s, one row per candidate in
- * candidate order, one column per {@link FeatureSchema} name.
+ * candidate order, one column per {@link FeatureSchema} name. NaN marks a missing value: tree
+ * models send it down their default branch; models without missing-value handling refuse it.
  *
  * <p>Immutable by contract and thread-safe: {@link #array()} exposes the backing array so that
  * scorers can loop over it without a copy; nobody may write to it after construction.
@@ -25,7 +26,7 @@ public final class FeatureMatrix {
    * Wraps {@code values} (taking ownership: the caller must not write to it afterwards).
    *
    * @throws IllegalArgumentException if the length is not {@code rows × schema.size()}, or a value
-   *     is NaN or infinite
+   *     is infinite (NaN is allowed: it means missing)
    */
   public static FeatureMatrix wrap(FeatureSchema schema, float[] values, int rows) {
     Objects.requireNonNull(schema, "schema");
@@ -41,7 +42,7 @@ public final class FeatureMatrix {
     }
     int cols = schema.size();
     for (int i = 0; i < values.length; i++) {
-      if (!Float.isFinite(values[i])) {
+      if (Float.isInfinite(values[i])) {
         throw new IllegalArgumentException(
             "feature '" + schema.names().get(i % cols) + "' of row " + (i / cols) + " is "
                 + values[i]);

@@ -94,7 +94,6 @@ class RecommenderTest {
                 Stages.source(
                     "slow",
                     q -> {
-                      ticker.advance(Duration.ofMillis(150)); // the source "takes" 150 ms
                       slowStarted.countDown();
                       try {
                         never.await();
@@ -107,7 +106,10 @@ class RecommenderTest {
                 Stages.source(
                     "fast",
                     q -> {
-                      slowStarted.await(); // finish only once the clock is past the deadline
+                      // Once the slow source runs, 150 ms pass; then this one finishes, which
+                      // wakes the pipeline to find the deadline gone and the slow source pending.
+                      slowStarted.await();
+                      ticker.advance(Duration.ofMillis(150));
                       return Candidates.of("fast", new long[] {1, 2}, new float[] {0.5f, 0.4f});
                     }))
             .build();

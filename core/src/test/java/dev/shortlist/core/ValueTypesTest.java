@@ -128,8 +128,9 @@ class ValueTypesTest {
     FeatureSchema schema = FeatureSchema.of("a", "b");
     assertThatThrownBy(() -> FeatureMatrix.wrap(schema, new float[5], 2))
         .hasMessageContaining("values has 5 floats, expected rows × features = 2 × 2 = 4");
-    assertThatThrownBy(() -> FeatureMatrix.wrap(schema, new float[] {0, 0, Float.NaN, 0}, 2))
-        .hasMessageContaining("feature 'a' of row 1 is NaN");
+    assertThatThrownBy(() -> FeatureMatrix.wrap(schema, new float[] {0, 0, Float.NEGATIVE_INFINITY, 0}, 2))
+        .hasMessageContaining("feature 'a' of row 1 is -Infinity");
+    assertThat(FeatureMatrix.wrap(schema, new float[] {0, 0, Float.NaN, 0}, 2).get(1, 0)).isNaN();
     assertThatThrownBy(() -> FeatureSchema.of("a", "a"))
         .hasMessageContaining("duplicate feature name 'a' at 1");
     FeatureMatrix m = FeatureMatrix.wrap(schema, new float[] {1, 2, 3, 4}, 2);

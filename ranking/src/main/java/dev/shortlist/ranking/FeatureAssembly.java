@@ -11,7 +11,8 @@ import java.util.Objects;
 
 /**
  * Assembles the candidates × features matrix from named {@link CandidateFeature}s, one column
- * each, in declaration order. A missing value (NaN or infinite) becomes the feature's default.
+ * each, in declaration order. A missing value (NaN or infinite) becomes the feature's default;
+ * a default of NaN keeps it missing, for models that handle missing values (tree ensembles).
  *
  * <p>Immutable and thread-safe.
  */
@@ -86,9 +87,9 @@ public final class FeatureAssembly implements FeatureAssembler {
     }
 
     /**
-     * Adds a feature.
+     * Adds a feature whose missing values become {@code defaultValue} (NaN: stay missing).
      *
-     * @throws IllegalArgumentException if the name is blank or taken, or the default not finite
+     * @throws IllegalArgumentException if the name is blank or taken, or the default infinite
      */
     public Builder feature(String feature, float defaultValue, CandidateFeature f) {
       Objects.requireNonNull(feature, "feature");
@@ -99,9 +100,10 @@ public final class FeatureAssembly implements FeatureAssembler {
       if (names.contains(feature)) {
         throw new IllegalArgumentException("duplicate feature name '" + feature + "'");
       }
-      if (!Float.isFinite(defaultValue)) {
+      if (Float.isInfinite(defaultValue)) {
         throw new IllegalArgumentException(
-            "default of feature '" + feature + "' must be finite, was " + defaultValue);
+            "default of feature '" + feature + "' must be finite or NaN (missing), was "
+                + defaultValue);
       }
       names.add(feature);
       features.add(f);

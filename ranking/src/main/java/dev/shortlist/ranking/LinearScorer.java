@@ -46,6 +46,73 @@ public final class LinearScorer implements Scorer {
     return new Builder(name);
   }
 
+  /**
+   * Loads a linear model from a JSON file of weights by feature name:
+   *
+   * <pre>{@code
+   * {"name": "ctr", "bias": -1.2, "logistic": true,
+   *  "weights": {"similarity": 2.0, "popularity": 0.3}}
+   * }</pre>
+   *
+   * {@code weights} is required and must name at least one feature; {@code name} defaults to the
+   * file's name without its extension, {@code bias} to 0, {@code logistic} to false. Weights keep
+   * the file's order. Other fields are refused, so that a misspelt one is not silently ignored.
+   *
+   * @throws ModelFormatException if the file is not such a JSON object; the message names the file
+   *     and the field, or the line and column of a syntax error
+   * @throws IOException if the file cannot be read
+   */
+  public static LinearScorer fromJson(java.nio.file.Path file) throws java.io.IOException {
+    Objects.requireNonNull(file, "file");
+    Json.Node root = Json.read(file);
+    for (String key : root.keys()) {
+      if (!List.of("name", "bias", "logistic", "weights").contains(key)) {
+        throw root.get(key).error("unknown field (expected name, bias, logistic and weights)");
+      }
+    }
+    String name;
+    Json.Node nameNode = root.opt("name");
+    if (nameNode != null) {
+      name = nameNode.string();
+      if (name.isBlank()) {
+        throw nameNode.error("must not be blank");
+      }
+    } else {
+      String fileName = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+      int dot = fileName.lastIndexOf('.');
+      name = dot > 0 ? fileName.substring(0, dot) : fileName;
+    }
+    Builder b = builder(name);
+    Json.Node bias = root.opt("bias");
+    if (bias != null) {
+      float v = bias.jsonFloat();
+      if (!Float.isFinite(v)) {
+        throw bias.error("must be a finite float, was " + v);
+      }
+      b.bias(v);
+    }
+    Json.Node logistic = root.opt("logistic");
+    if (logistic != null) {
+      b.logistic(logistic.bool());
+    }
+    Json.Node weights = root.get("weights");
+    if (weights.keys().isEmpty()) {
+      throw weights.error("names no feature");
+    }
+    for (String feature : weights.keys()) {
+      Json.Node w = weights.get(feature);
+      if (feature.isBlank()) {
+        throw w.error("feature name must not be blank");
+      }
+      float v = w.jsonFloat();
+      if (!Float.isFinite(v)) {
+        throw w.error("weight must be a finite float, was " + v);
+      }
+      b.weight(feature, v);
+    }
+    return b.build();
+  }
+
   @Override
   public String name() {
     return name;
@@ -76,9 +143,23 @@ public final class LinearScorer implements Scorer {
       for (int j = 0; j < cols.length; j++) {
         s += weights[j] * x[base + cols[j]];
       }
+      if (Float.isNaN(s)) {
+        throw missing(m, r, cols, base);
+      }
       out[r] = logistic ? (float) (1 / (1 + Math.exp(-s))) : s;
     }
     return out;
+  }
+
+  private IllegalStateException missing(FeatureMatrix m, int row, int[] cols, int base) {
+    for (int j = 0; j < cols.length; j++) {
+      if (Float.isNaN(m.array()[base + cols[j]])) {
+        return new IllegalStateException(
+            "linear scorer '" + name + "' has no missing-value handling, but feature '"
+                + features[j] + "' is missing (NaN) in row " + row);
+      }
+    }
+    return new IllegalStateException("linear scorer '" + name + "' computed NaN for row " + row);
   }
 
   private int[] bind(FeatureSchema schema) {

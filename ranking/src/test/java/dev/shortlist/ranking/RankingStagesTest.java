@@ -81,6 +81,12 @@ class RankingStagesTest {
     assertThatThrownBy(() -> linear.score(QUERY, c))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("needs feature 'y'");
+    Candidates missing =
+        Candidates.of("s", new long[] {1, 2}, new float[] {0, 0})
+            .withFeatures(FeatureMatrix.wrap(FeatureSchema.of("y"), new float[] {1, Float.NaN}, 2));
+    assertThatThrownBy(() -> linear.score(QUERY, missing))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("feature 'y' is missing (NaN) in row 1");
     assertThatThrownBy(() -> LinearScorer.builder("lin").weight("a", Float.NaN))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("weight of feature 'a' must be finite, was NaN");
