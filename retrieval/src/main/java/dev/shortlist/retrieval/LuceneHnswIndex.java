@@ -41,7 +41,6 @@ import org.apache.lucene.search.AcceptDocs;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopKnnCollector;
-import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.IOContext;
@@ -124,6 +123,8 @@ public final class LuceneHnswIndex implements VectorIndex {
   private volatile Throwable flushFailure;
   private volatile State state;
   private volatile boolean closed;
+  /** The private directory of an index built without {@link Builder#directory(Path)}. */
+  private Path tempDirectory;
 
   private LuceneHnswIndex(Builder b, Directory directory, Path path) throws IOException {
     this.dimension = b.dimension;
@@ -520,7 +521,7 @@ public final class LuceneHnswIndex implements VectorIndex {
         if ((++checked & 4095) == 0) {
           deadline.check("exact fallback search");
         }
-        if (!accept.get(doc)) {
+        if (accept != null && !accept.get(doc)) {
           continue;
         }
         float score = exactScore(q, values.vectorValue(it.index()));
@@ -671,6 +672,9 @@ public final class LuceneHnswIndex implements VectorIndex {
       state.release();
       writer.close();
       directory.close();
+      if (tempDirectory != null) {
+        deleteRecursively(tempDirectory);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("closing " + where() + " failed", e);
     } finally {
@@ -688,6 +692,14 @@ public final class LuceneHnswIndex implements VectorIndex {
     return "LuceneHnswIndex[" + size() + " × " + dimension + ", " + metric + ", " + quantization
         + ", M=" + maxConnections + ", beam=" + beamWidth + ", ef=" + efSearch + ", " + where()
         + "]";
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private String where() {
@@ -795,6 +807,8 @@ public final class LuceneHnswIndex implements VectorIndex {
     final int[] deletedAt;
     final Bits liveDocs;
     final boolean dense;
+    /** How many docs of this leaf a delta entry superseded; written under the write lock. */
+    volatile int superseded;
 
     Leaf(LeafReader reader) throws IOException {
       this.reader = reader;
@@ -827,6 +841,11 @@ public final class LuceneHnswIndex implements VectorIndex {
 
     /** Live docs, not superseded by a visible delta entry, not excluded. */
     Bits accept(int visible, IdSet exclusions) {
+      if (superseded == 0 && exclusions.isEmpty()) {
+        // Nothing to reject beyond Lucene's own deletions (later supersessions are invisible to
+        // this search: their positions are past its snapshot).
+        return liveDocs;
+      }
       int maxDoc = reader.maxDoc();
       boolean noExclusions = exclusions.isEmpty();
       return new Bits() {
@@ -910,6 +929,7 @@ public final class LuceneHnswIndex implements VectorIndex {
           int doc = global - docBases[leafIndex];
           if (leaf.deletedAt[doc] == 0) {
             leaf.deletedAt[doc] = p + 1;
+            leaf.superseded++;
             supersededBase++;
           }
         }
@@ -1051,7 +1071,7 @@ public final class LuceneHnswIndex implements VectorIndex {
     private int beamWidth = 100;
     private int efSearch = 100;
     private int maxK = DEFAULT_MAX_K;
-    private int flushThreshold = 4_096;
+    private int flushThreshold = 1_024;
     private int rescoreFactor = 3;
     private double ramBufferMb = 256;
     private Path directory;
@@ -1115,7 +1135,10 @@ public final class LuceneHnswIndex implements VectorIndex {
       return this;
     }
 
-    /** Delta entries that trigger a background move into the graph (default 4,096). */
+    /**
+     * Delta entries that trigger a background move into the graph (default 1,024): lower keeps
+     * the exact delta scan short, higher makes fewer, larger segments.
+     */
     public Builder flushThreshold(int entries) {
       if (entries < 1 || entries > 1_000_000) {
         throw new IllegalArgumentException("flushThreshold must be in [1, 1000000], was " + entries);
@@ -1152,7 +1175,13 @@ public final class LuceneHnswIndex implements VectorIndex {
     public LuceneHnswIndex build() {
       try {
         if (directory == null) {
-          return new LuceneHnswIndex(this, new ByteBuffersDirectory(), null);
+          // Lucene reads vectors fastest from memory-mapped files (its SIMD scorers work on the
+          // mapped segments directly; a heap directory copies every vector it reads), so the
+          // "in-memory" mode maps a private temporary directory, deleted on close.
+          Path temp = Files.createTempDirectory("shortlist-hnsw-");
+          LuceneHnswIndex index = new LuceneHnswIndex(this, FSDirectory.open(temp), null);
+          index.tempDirectory = temp;
+          return index;
         }
         Files.createDirectories(directory);
         if (Files.exists(directory.resolve(METADATA_FILE))) {

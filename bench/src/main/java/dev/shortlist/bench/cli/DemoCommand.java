@@ -18,8 +18,8 @@ import dev.shortlist.ranking.LinearScorer;
 import dev.shortlist.ranking.TopKSelector;
 import dev.shortlist.retrieval.EmbeddingSource;
 import dev.shortlist.retrieval.ExactIndex;
+import dev.shortlist.retrieval.ItemToItemSource;
 import dev.shortlist.retrieval.Metric;
-import dev.shortlist.retrieval.Neighbors;
 import dev.shortlist.retrieval.VectorIndex;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -210,7 +210,8 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
             return popular; // immutable, shared by every request
           }
         };
-    CandidateSource recentSimilar = new RecentSimilarSource(index, catalog);
+    CandidateSource recentSimilar =
+        ItemToItemSource.builder("recent-similar", index).seeds(RECENT_ITEMS).k(RECENT_K).build();
     FeatureAssembly features =
         FeatureAssembly.builder("features")
             .feature("retrieval_score", (q, c, r) -> c.retrievalScore(r))
@@ -349,39 +350,5 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
   private static double ms(long nanos) {
     return nanos / 1e6;
-  }
-
-  /**
-   * Item-to-item retrieval for the demo: neighbours of the user's most recent items, merged by
-   * best score.
-   */
-  private static final class RecentSimilarSource implements CandidateSource {
-    private final VectorIndex index;
-    private final SyntheticCatalog catalog;
-
-    RecentSimilarSource(VectorIndex index, SyntheticCatalog catalog) {
-      this.index = index;
-      this.catalog = catalog;
-    }
-
-    @Override
-    public String name() {
-      return "recent-similar";
-    }
-
-    @Override
-    public Candidates retrieve(Query query) {
-      List<Interaction> recent = query.activity().recent();
-      Candidates.Builder b = Candidates.builder(name(), RECENT_ITEMS * RECENT_K);
-      for (int i = 0; i < Math.min(RECENT_ITEMS, recent.size()); i++) {
-        int item = (int) recent.get(i).itemId();
-        Neighbors n =
-            index.search(catalog.vector(item), RECENT_K, query.exclusions(), query.deadline());
-        for (int j = 0; j < n.size(); j++) {
-          b.add(n.id(j), n.score(j));
-        }
-      }
-      return b.build();
-    }
   }
 }

@@ -5,9 +5,9 @@ import java.util.Locale;
 
 /**
  * A progress bar on a terminal (redrawn in place), or a few plain lines otherwise (CI logs).
- * Not thread-safe; report from one thread.
+ * Used by every command of the command line. Not thread-safe; report from one thread.
  */
-final class Progress {
+public final class Progress {
   private static final int WIDTH = 30;
 
   private final String label;
@@ -18,14 +18,16 @@ final class Progress {
   private long lastDraw;
   private int lastQuarter = -1;
 
-  Progress(String label, long total, PrintWriter out) {
+  /** A bar labelled {@code label} for {@code total} units of work, drawn on {@code out}. */
+  public Progress(String label, long total, PrintWriter out) {
     this.label = label;
     this.total = Math.max(1, total);
     this.out = out;
     this.interactive = System.console() != null;
   }
 
-  void update(long done) {
+  /** Reports {@code done} units finished so far. */
+  public void update(long done) {
     double f = Math.min(1, (double) done / total);
     if (interactive) {
       long now = System.nanoTime();
@@ -47,7 +49,8 @@ final class Progress {
     }
   }
 
-  void done() {
+  /** Completes the bar and prints the elapsed time. */
+  public void done() {
     update(total);
     double s = (System.nanoTime() - start) / 1e9;
     if (interactive) {

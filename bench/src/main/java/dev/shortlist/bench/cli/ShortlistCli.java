@@ -1,5 +1,7 @@
 package dev.shortlist.bench.cli;
 
+import dev.shortlist.bench.ann.AnnCommand;
+import dev.shortlist.bench.ann.VectorsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +11,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "shortlist 0.1.0-SNAPSHOT",
     description = "Shortlist: two-stage recommendation serving (retrieve, then rank) for the JVM.",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      AnnCommand.class,
+      VectorsCommand.class,
+      ScoreCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class ShortlistCli implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -23,8 +31,8 @@ public final class ShortlistCli implements Runnable {
     System.exit(commandLine().execute(args));
   }
 
-  /** The command line, for tests. */
-  static CommandLine commandLine() {
+  /** The command line, as {@link #main} runs it (tests run commands through it). */
+  public static CommandLine commandLine() {
     return new CommandLine(new ShortlistCli()).setCaseInsensitiveEnumValuesAllowed(true);
   }
 }
