@@ -17,7 +17,8 @@ import java.util.function.LongFunction;
  * the candidate's score rescaled to [0, 1] over the candidates and similarity is the cosine of the
  * item embeddings. {@code λ = 1} is plain top-k. A candidate whose attribute value has reached its
  * cap is passed over. Ties go to the smaller item id, so the selection is deterministic. Cost:
- * O(size × n × d) for n candidates of dimension d, plus one embedding lookup per candidate.
+ * at most O(size × n × d) for n candidates of dimension d, far less in practice (lazy greedy:
+ * only candidates near the top are re-scored), and an embedding lookup only for those.
  *
  * <p>Immutable and thread-safe if the embedding and attribute functions are.
  */
@@ -61,9 +62,30 @@ public final class DiversitySelector implements Selector {
     }
     double range = max > min ? max - min : 1;
     boolean mmr = lambda < 1;
-    float[][] unit = mmr ? unitEmbeddings(c) : null;
+    // Lazy greedy: a candidate's MMR value only falls as items are picked (its max similarity
+    // only grows), so a value computed against fewer picks is an upper bound. Take the best
+    // bound; if it is stale, bring it up to date and put it back; if it is current, no other
+    // candidate can beat it. Exact, and far fewer similarity computations than the plain loop.
+    double[] value = new double[n];
+    double[] rel = new double[n];
     double[] maxSim = new double[n];
-    boolean[] taken = new boolean[n];
+    int[] seen = new int[n];
+    float[][] unit = mmr ? new float[n][] : null;
+    boolean[] looked = mmr ? new boolean[n] : null;
+    for (int i = 0; i < n; i++) {
+      rel[i] = (c.score(i) - min) / range;
+      value[i] = mmr ? lambda * rel[i] : rel[i];
+    }
+    java.util.PriorityQueue<Integer> heap =
+        new java.util.PriorityQueue<>(
+            Math.max(1, n),
+            (a, b) -> {
+              int byValue = Double.compare(value[b], value[a]);
+              return byValue != 0 ? byValue : Long.compare(c.id(a), c.id(b));
+            });
+    for (int i = 0; i < n; i++) {
+      heap.add(i);
+    }
     String[] values = attribute == null ? null : new String[n];
     Map<String, Integer> perValue = attribute == null ? null : new HashMap<>();
     if (values != null) {
@@ -73,74 +95,72 @@ public final class DiversitySelector implements Selector {
     }
     int[] out = new int[Math.min(size, n)];
     int picked = 0;
-    while (picked < out.length) {
-      int best = -1;
-      double bestValue = Double.NEGATIVE_INFINITY;
-      for (int i = 0; i < n; i++) {
-        if (taken[i] || (values != null && values[i] != null
-            && perValue.getOrDefault(values[i], 0) >= maxPerValue)) {
-          continue;
-        }
-        double rel = (c.score(i) - min) / range;
-        double v = mmr ? lambda * rel - (1 - lambda) * maxSim[i] : rel;
-        if (v > bestValue || (v == bestValue && best >= 0 && c.id(i) < c.id(best))) {
-          best = i;
-          bestValue = v;
-        }
+    int[] dim = {-1};
+    while (picked < out.length && !heap.isEmpty()) {
+      int i = heap.poll();
+      if (values != null && values[i] != null && perValue.getOrDefault(values[i], 0) >= maxPerValue) {
+        continue; // capped for good: counts only grow
       }
-      if (best < 0) {
-        break; // every remaining candidate is capped
-      }
-      taken[best] = true;
-      out[picked++] = best;
-      if (values != null && values[best] != null) {
-        perValue.merge(values[best], 1, Integer::sum);
-      }
-      if (mmr && unit[best] != null) {
-        float[] e = unit[best];
-        for (int i = 0; i < n; i++) {
-          if (!taken[i] && unit[i] != null) {
-            double s = dot(e, unit[i]);
-            if (s > maxSim[i]) {
-              maxSim[i] = s;
+      if (mmr && seen[i] < picked) {
+        float[] e = unit(c, i, unit, looked, dim);
+        if (e != null) {
+          for (int p = seen[i]; p < picked; p++) {
+            float[] other = unit[out[p]];
+            if (other != null) {
+              double sim = dot(e, other);
+              if (sim > maxSim[i]) {
+                maxSim[i] = sim;
+              }
             }
           }
         }
+        seen[i] = picked;
+        value[i] = lambda * rel[i] - (1 - lambda) * maxSim[i];
+        heap.add(i);
+        continue;
+      }
+      out[picked++] = i;
+      if (mmr) {
+        unit(c, i, unit, looked, dim);
+      }
+      if (values != null && values[i] != null) {
+        perValue.merge(values[i], 1, Integer::sum);
       }
     }
     return picked == out.length ? out : java.util.Arrays.copyOf(out, picked);
   }
 
-  private float[][] unitEmbeddings(Candidates c) {
-    float[][] unit = new float[c.size()][];
-    int dim = -1;
-    for (int i = 0; i < unit.length; i++) {
-      float[] e = embeddings.apply(c.id(i));
-      if (e == null) {
-        continue; // no embedding: similar to nothing
-      }
-      if (dim < 0) {
-        dim = e.length;
-      } else if (e.length != dim) {
-        throw new IllegalStateException(
-            "selector '" + name + "': embedding of item " + c.id(i) + " has " + e.length
-                + " components, others have " + dim);
-      }
-      double norm = 0;
-      for (float x : e) {
-        norm += (double) x * x;
-      }
-      if (!(norm > 0) || !Double.isFinite(norm)) {
-        continue;
-      }
-      float inv = (float) (1 / Math.sqrt(norm));
-      float[] u = new float[e.length];
-      for (int d = 0; d < u.length; d++) {
-        u[d] = e[d] * inv;
-      }
-      unit[i] = u;
+  /** The unit-length embedding of row {@code i}, looked up once; null when it has none. */
+  private float[] unit(Candidates c, int i, float[][] unit, boolean[] looked, int[] dim) {
+    if (looked[i]) {
+      return unit[i];
     }
-    return unit;
+    looked[i] = true;
+    float[] e = embeddings.apply(c.id(i));
+    if (e == null) {
+      return null; // no embedding: similar to nothing
+    }
+    if (dim[0] < 0) {
+      dim[0] = e.length;
+    } else if (e.length != dim[0]) {
+      throw new IllegalStateException(
+          "selector '" + name + "': embedding of item " + c.id(i) + " has " + e.length
+              + " components, others have " + dim[0]);
+    }
+    double norm = 0;
+    for (float x : e) {
+      norm += (double) x * x;
+    }
+    if (!(norm > 0) || !Double.isFinite(norm)) {
+      return null;
+    }
+    float inv = (float) (1 / Math.sqrt(norm));
+    float[] u = new float[e.length];
+    for (int d = 0; d < u.length; d++) {
+      u[d] = e[d] * inv;
+    }
+    unit[i] = u;
+    return u;
   }
 
   private static double dot(float[] a, float[] b) {

@@ -68,4 +68,79 @@ class DiversitySelectorTest {
     assertThatThrownBy(() -> DiversitySelector.builder("d").cap(id -> "x", 0))
         .hasMessage("maxPerValue must be positive, was 0");
   }
+
+  /** Plain greedy MMR, the definition, for comparison with the selector's lazy version. */
+  private static long[] referenceMmr(Candidates c, double lambda, float[][] emb, int size) {
+    int n = c.size();
+    double min = Double.MAX_VALUE;
+    double max = -Double.MAX_VALUE;
+    for (int i = 0; i < n; i++) {
+      min = Math.min(min, c.score(i));
+      max = Math.max(max, c.score(i));
+    }
+    double range = max > min ? max - min : 1;
+    boolean[] taken = new boolean[n];
+    java.util.List<Integer> picked = new java.util.ArrayList<>();
+    while (picked.size() < Math.min(size, n)) {
+      int best = -1;
+      double bestValue = Double.NEGATIVE_INFINITY;
+      for (int i = 0; i < n; i++) {
+        if (taken[i]) {
+          continue;
+        }
+        double maxSim = 0;
+        for (int p : picked) {
+          maxSim = Math.max(maxSim, cosine(emb[(int) c.id(i)], emb[(int) c.id(p)]));
+        }
+        double v = lambda * (c.score(i) - min) / range - (1 - lambda) * maxSim;
+        if (v > bestValue || (v == bestValue && c.id(i) < c.id(best))) {
+          best = i;
+          bestValue = v;
+        }
+      }
+      taken[best] = true;
+      picked.add(best);
+    }
+    return picked.stream().mapToLong(c::id).toArray();
+  }
+
+  private static double cosine(float[] a, float[] b) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int d = 0; d < a.length; d++) {
+      dot += a[d] * b[d];
+      na += a[d] * a[d];
+      nb += b[d] * b[d];
+    }
+    return dot / Math.sqrt(na * nb);
+  }
+
+  @Test
+  void mmr_matchesPlainGreedyMmr_onRandomData() {
+    long seed = 99;
+    java.util.Random rnd = new java.util.Random(seed);
+    for (int trial = 0; trial < 20; trial++) {
+      int n = 50 + rnd.nextInt(200);
+      float[][] emb = new float[n][8];
+      for (float[] e : emb) {
+        for (int d = 0; d < e.length; d++) {
+          e[d] = (float) rnd.nextGaussian();
+        }
+      }
+      long[] ids = java.util.stream.LongStream.range(0, n).toArray();
+      float[] scores = new float[n];
+      for (int i = 0; i < n; i++) {
+        scores[i] = rnd.nextInt(1000) / 1000f;
+      }
+      Candidates c = Candidates.of("s", ids, new float[n]).withScores(scores);
+      double lambda = rnd.nextDouble();
+      int size = 1 + rnd.nextInt(30);
+
+      long[] got = ids(c, DiversitySelector.builder("mmr").mmr(lambda, id -> emb[(int) id]).build().select(QUERY, c, size));
+
+      assertThat(got).as("seed %d, trial %d, lambda %.3f", seed, trial, lambda)
+          .containsExactly(referenceMmr(c, lambda, emb, size));
+    }
+  }
 }
