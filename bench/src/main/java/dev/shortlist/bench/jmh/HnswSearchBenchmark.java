@@ -46,7 +46,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * trial into a {@link LuceneHnswIndex} (M = 16, beam width 100) and force-merged into one segment,
  * then saved to a temporary directory, which the baseline opens as a user of Lucene would
  * ({@code DirectoryReader.open(FSDirectory.open(dir))}, memory-mapped). With {@code storage=heap}
- * the wrapper searches the index as built (the builder's default, the files held on the heap);
+ * the wrapper searches the index as built (the builder's default: a private temporary directory,
+ * memory-mapped; the name is historical, from when that default held the files on the heap);
  * with {@code storage=mmap} it searches the saved files reopened with {@link
  * LuceneHnswIndex#open(Path)}, the very files the baseline reads ({@link #rawLucene} is the same
  * for both values). Both paths collect {@code max(k,

@@ -64,12 +64,15 @@ public class LiveUpdateBenchmark {
   @Param({"0", "2000"})
   int writesPerSecond;
 
-  /** {@code heap}: the builder's default (files on the heap); {@code mmap}: a temp directory. */
+  /**
+   * {@code heap}: the builder's default (a private temporary directory, memory-mapped; the name
+   * is historical); {@code mmap}: an index built in a given directory.
+   */
   @Param({"heap"})
   String storage;
 
   /** Delta entries that trigger a move into the graph ({@code Builder.flushThreshold}). */
-  @Param({"4096"})
+  @Param({"1024"})
   int flushThreshold;
 
   private LuceneHnswIndex index;
