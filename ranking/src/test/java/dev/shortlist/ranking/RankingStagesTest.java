@@ -97,7 +97,7 @@ class RankingStagesTest {
   }
 
   @Test
-  void featureAssembly_fillsColumnsInOrder_andDefaultsMissingValues() {
+  void featureAssembly_fillsColumnsInOrder_andDefaultsMissingValues() throws Exception {
     FeatureAssembly fa =
         FeatureAssembly.builder("features")
             .feature("retrieval", (q, c, r) -> c.retrievalScore(r))
