@@ -481,10 +481,15 @@ public final class LuceneHnswIndex implements VectorIndex {
     boolean rescore = quantization != Quantization.NONE;
     int perLeaf = rescore ? Math.max(candidates, k * rescoreFactor) : candidates;
     int found = 0;
+    long total = 0;
+    for (Leaf leaf : s.leaves) {
+      total += leaf.reader.numDocs();
+    }
     for (Leaf leaf : s.leaves) {
       deadline.check("HNSW search");
       Bits accept = leaf.accept(visible, exclusions);
-      TopKnnCollector collector = new TopKnnCollector(perLeaf, Integer.MAX_VALUE);
+      int leafList = leafCandidates(perLeaf, total == 0 ? 1 : leaf.reader.numDocs() / (double) total);
+      TopKnnCollector collector = new TopKnnCollector(leafList, Integer.MAX_VALUE);
       leaf.reader.searchNearestVectors(
           VECTOR_FIELD, q, collector, AcceptDocs.fromLiveDocs(accept, leaf.reader.maxDoc()));
       TopDocs docs = collector.topDocs();
@@ -502,6 +507,22 @@ public final class LuceneHnswIndex implements VectorIndex {
       found += Math.min(n, k);
     }
     return Math.min(found, k);
+  }
+
+  /**
+   * The candidate list for a segment holding {@code share} of the base. A segment's share of the
+   * global top {@code n} is binomial with mean {@code n·share}; searching for that mean plus 16
+   * standard deviations (as Lucene's own KNN queries do) keeps recall while sparing the small
+   * segments that live updates create a full-size search each. The returned hits still count
+   * towards k only up to what the segment yields, and the exact fallback covers any shortfall.
+   */
+  static int leafCandidates(int n, double share) {
+    if (share >= 1) {
+      return n;
+    }
+    double mean = n * share;
+    int list = (int) Math.ceil(mean + 16 * Math.sqrt(mean * (1 - share)));
+    return Math.max(1, Math.min(n, list));
   }
 
   /** Exact scan of every live, eligible base vector. */
