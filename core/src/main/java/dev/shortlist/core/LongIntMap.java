@@ -42,22 +42,6 @@ final class LongIntMap {
     return -1;
   }
 
-  /** The value for {@code key}, or -1. */
-  int get(long key) {
-    int slot = slot(key);
-    while (used[slot]) {
-      if (keys[slot] == key) {
-        return values[slot];
-      }
-      slot = (slot + 1) & mask;
-    }
-    return -1;
-  }
-
-  int size() {
-    return size;
-  }
-
   private int slot(long key) {
     long h = key * 0x9E3779B97F4A7C15L;
     return (int) (h ^ (h >>> 32)) & mask;

@@ -98,7 +98,8 @@ public final class EmbeddingSource implements CandidateSource {
     return out.build();
   }
 
-  private static float clamp(float score) {
+  /** A score within the float range, as {@link Candidates} requires (±infinity clamped). */
+  static float clamp(float score) {
     if (Float.isFinite(score)) {
       return score;
     }

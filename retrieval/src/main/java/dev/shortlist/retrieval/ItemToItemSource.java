@@ -79,7 +79,7 @@ public final class ItemToItemSource implements CandidateSource {
       }
       Neighbors nn = index.search(v, k, excluded, query.deadline());
       for (int i = 0; i < nn.size(); i++) {
-        float score = clamp((float) (nn.score(i) * weight));
+        float score = EmbeddingSource.clamp((float) (nn.score(i) * weight));
         int row = rowOf.get(nn.id(i));
         if (row < 0) {
           rowOf.put(nn.id(i), rows);
@@ -95,13 +95,6 @@ public final class ItemToItemSource implements CandidateSource {
       out.add(ids[i], scores[i]);
     }
     return out.build();
-  }
-
-  private static float clamp(float score) {
-    if (Float.isFinite(score)) {
-      return score;
-    }
-    return score > 0 ? Float.MAX_VALUE : -Float.MAX_VALUE;
   }
 
   @Override
