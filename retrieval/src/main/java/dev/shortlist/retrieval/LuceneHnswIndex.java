@@ -34,18 +34,22 @@ import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.SegmentReader;
+import org.apache.lucene.index.SerialMergeScheduler;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.AcceptDocs;
+import org.apache.lucene.search.KnnCollector;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopKnnCollector;
+import org.apache.lucene.search.knn.MultiLeafKnnCollector;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.IOContext;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.hnsw.BlockingFloatHeap;
 import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding;
 
 /**
@@ -60,7 +64,10 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
  * and mark any older copy of the id in the Lucene <em>base</em> as superseded. A background
  * thread moves the delta into Lucene once it holds {@link Builder#flushThreshold(int)} entries,
  * reopens the reader, and installs the new base and the (short) rest of the delta in one atomic
- * swap; Lucene's merge policy keeps few segments and merges them in the background.
+ * swap; Lucene's merge policy keeps few segments, and their merges run on that same background
+ * thread, so live updates never take more than one core from the searches. A search visits the
+ * largest segment first and the smaller ones after it with the best similarities found so far as
+ * a bound, so the small segments that updates create cost little.
  *
  * <p><b>Visibility:</b> an {@link #upsert} or {@link #remove} is visible to every search that
  * starts after it returns (no refresh needed). {@link #refresh()} only moves the delta into the
@@ -155,6 +162,10 @@ public final class LuceneHnswIndex implements VectorIndex {
     // Few segments: every segment is a separate graph search.
     merges.setSegmentsPerTier(3);
     config.setMergePolicy(merges);
+    // Merges run in the thread whose flush triggered them: for live updates that is the one
+    // background flush thread, so flushing and merging together never take more than one core
+    // from the searches (a separate merge thread would compete with them for the CPU).
+    config.setMergeScheduler(new SerialMergeScheduler());
     this.writer = new IndexWriter(directory, config);
     this.flusher =
         Executors.newSingleThreadExecutor(
@@ -481,18 +492,22 @@ public final class LuceneHnswIndex implements VectorIndex {
     boolean rescore = quantization != Quantization.NONE;
     int perLeaf = rescore ? Math.max(candidates, k * rescoreFactor) : candidates;
     int found = 0;
-    long total = 0;
-    for (Leaf leaf : s.leaves) {
-      total += leaf.reader.numDocs();
-    }
-    for (Leaf leaf : s.leaves) {
+    long total = s.baseDocs;
+    // With several segments, the largest is searched first and its results bound the others'
+    // searches: a shared heap of the best `perLeaf` similarities so far lets each later graph
+    // search stop once its frontier cannot beat them (Lucene's multi-leaf collector, as its own
+    // KNN queries use), instead of exploring a full candidate list in every small segment.
+    BlockingFloatHeap shared = s.bySize.length > 1 ? new BlockingFloatHeap(perLeaf) : null;
+    for (Leaf leaf : s.bySize) {
       deadline.check("HNSW search");
       Bits accept = leaf.accept(visible, exclusions);
       int leafList = leafCandidates(perLeaf, total == 0 ? 1 : leaf.reader.numDocs() / (double) total);
-      TopKnnCollector collector = new TopKnnCollector(leafList, Integer.MAX_VALUE);
+      TopKnnCollector local = new TopKnnCollector(leafList, Integer.MAX_VALUE);
+      KnnCollector collector =
+          shared == null ? local : new MultiLeafKnnCollector(leafList, shared, local);
       leaf.reader.searchNearestVectors(
           VECTOR_FIELD, q, collector, AcceptDocs.fromLiveDocs(accept, leaf.reader.maxDoc()));
-      TopDocs docs = collector.topDocs();
+      TopDocs docs = local.topDocs();
       FloatVectorValues values = rescore ? leaf.reader.getFloatVectorValues(VECTOR_FIELD) : null;
       int n = 0;
       for (ScoreDoc sd : docs.scoreDocs) {
@@ -894,6 +909,10 @@ public final class LuceneHnswIndex implements VectorIndex {
   private static final class State {
     final DirectoryReader reader;
     final Leaf[] leaves;
+    /** The leaves, largest first: the order graph searches visit them. */
+    final Leaf[] bySize;
+    /** Lucene's live docs in the base (superseded ones included), for each leaf's share. */
+    final long baseDocs;
     final int[] docBases;
     /** Id to global doc (doc base + doc) of the base's live docs. */
     final LongIntHashMap docOfId;
@@ -906,6 +925,13 @@ public final class LuceneHnswIndex implements VectorIndex {
         Delta delta) {
       this.reader = reader;
       this.leaves = leaves;
+      this.bySize = leaves.clone();
+      java.util.Arrays.sort(bySize, (a, b) -> Integer.compare(b.reader.numDocs(), a.reader.numDocs()));
+      long docs = 0;
+      for (Leaf leaf : leaves) {
+        docs += leaf.reader.numDocs();
+      }
+      this.baseDocs = docs;
       this.docBases = docBases;
       this.docOfId = docOfId;
       this.delta = delta;
