@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An HTTP front end of a {@link RecommendationService} on the JDK's built-in server, JSON in and
@@ -79,6 +80,7 @@ public final class HttpService implements AutoCloseable {
   private final ExecutorService executor;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   private HttpService(Builder b) throws IOException {
     this.service = b.service;
@@ -90,6 +92,9 @@ public final class HttpService implements AutoCloseable {
     this.server = HttpServer.create(b.address, 0);
     server.setExecutor(executor);
     server.createContext("/", this::handle);
+    io.micrometer.core.instrument.Gauge.builder("shortlist.http.in_flight", inFlight, AtomicInteger::get)
+        .description("HTTP requests being served")
+        .register(registry);
     server.start();
   }
 
@@ -134,7 +139,13 @@ public final class HttpService implements AutoCloseable {
 
   // ---- routing ----
 
+  /** Number of requests being served now. */
+  int inFlight() {
+    return inFlight.get();
+  }
+
   private void handle(HttpExchange exchange) {
+    inFlight.incrementAndGet();
     long start = System.nanoTime();
     String route = "unknown";
     int status;
@@ -193,6 +204,7 @@ public final class HttpService implements AutoCloseable {
       status = 499; // the client went away
     } finally {
       exchange.close();
+      inFlight.decrementAndGet();
     }
     timer(route, status).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
@@ -269,7 +281,7 @@ public final class HttpService implements AutoCloseable {
   }
 
   private static Interaction event(JsonNode node, String where, Instant now) {
-    JsonInput.object(node, where == null ? "(body)" : where,
+    JsonInput.object(node, where,
         Set.of("user", "item", "kind", "weight", "timestamp"));
     String user = JsonInput.requiredString(node, where, "user");
     long item = JsonInput.requiredLong(node, where, "item");
@@ -301,7 +313,7 @@ public final class HttpService implements AutoCloseable {
 
   private Reply deleteItem(long id) {
     if (!service.removeItem(id)) {
-      throw new HttpError(404, "not_found", "id", Long.toString(id), "no item " + id + " in the catalogue");
+      throw new HttpError(404, "not_found", "id", Long.toString(id), "no item with id " + id + " in the catalogue");
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("id", id);

@@ -52,14 +52,15 @@ final class JsonInput {
   /** {@code node} as an object whose fields are all in {@code known}. */
   static JsonNode object(JsonNode node, String where, Set<String> known) {
     if (!node.isObject()) {
-      throw invalid(where, node, "must be a JSON object");
+      throw invalid(where == null ? "(body)" : where, node, "must be a JSON object");
     }
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (!known.contains(name)) {
         throw HttpError.badRequest(
             "unknown_field", path(where, name), render(node.get(name)),
-            "unknown field '" + path(where, name) + "' (known fields: " + known + ")");
+            "unknown field '" + path(where, name) + "' = " + render(node.get(name))
+                + "; known fields: " + new java.util.TreeSet<>(known));
       }
     }
     return node;
