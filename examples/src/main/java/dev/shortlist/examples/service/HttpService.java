@@ -299,8 +299,7 @@ public final class HttpService implements AutoCloseable {
     JsonNode f = body.get("features");
     if (f != null && !f.isNull()) {
       JsonInput.object(f, "features", Set.copyOf(RecommendationService.FEATURES));
-      for (var it = f.fields(); it.hasNext(); ) {
-        var e = it.next();
+      for (Map.Entry<String, JsonNode> e : f.properties()) {
         features.put(e.getKey(), JsonInput.asFloat(e.getValue(), "features." + e.getKey()));
       }
     }

@@ -189,8 +189,7 @@ final class JsonInput {
     if (!v.isObject()) {
       throw invalid(field, v, "must be an object of strings");
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : v.properties()) {
       if (!e.getValue().isTextual()) {
         throw invalid(field + "." + e.getKey(), e.getValue(), "must be a string");
       }

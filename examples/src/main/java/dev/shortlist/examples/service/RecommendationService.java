@@ -172,6 +172,12 @@ public final class RecommendationService implements AutoCloseable {
     return catalogue.contains(itemId);
   }
 
+  /** A copy of the item's vector as indexed (unit length), or null when it is not in the catalogue. */
+  public float[] itemVector(long itemId) {
+    checkOpen();
+    return catalogue.contains(itemId) ? index.vector(itemId) : null;
+  }
+
   /** A response, and whether it came from the response cache. */
   public record Result(Response response, boolean cached) {
     public Result {
