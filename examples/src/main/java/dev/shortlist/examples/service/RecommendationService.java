@@ -301,6 +301,44 @@ public final class RecommendationService implements AutoCloseable {
   }
 
   /**
+   * Loads many items at once, the fast way to fill the catalogue before serving: the vectors go
+   * straight into the index's graph, which is then merged into one segment. Row {@code i} of
+   * {@code flatVectors} ({@code ids.length × dimension()}) and of {@code flatFeatures} ({@code
+   * ids.length × FEATURES.size()}, NaN for unknown) belong to {@code ids[i]}.
+   *
+   * @throws IllegalArgumentException if an array has the wrong length or a row is malformed;
+   *     nothing is written then
+   */
+  public void loadItems(long[] ids, float[] flatVectors, float[] flatFeatures) {
+    Objects.requireNonNull(ids, "ids");
+    Objects.requireNonNull(flatFeatures, "flatFeatures");
+    int width = FEATURES.size();
+    if ((long) ids.length * width != flatFeatures.length) {
+      throw new IllegalArgumentException(
+          "flatFeatures has " + flatFeatures.length + " floats, expected ids.length × "
+              + FEATURES.size() + " = " + ids.length + " × " + width);
+    }
+    for (int i = 0; i < flatFeatures.length; i++) {
+      if (Float.isInfinite(flatFeatures[i])) {
+        throw new IllegalArgumentException(
+            "feature '" + FEATURES.get(i % width) + "' of item " + ids[i / width] + " is "
+                + flatFeatures[i]);
+      }
+    }
+    checkOpen();
+    synchronized (writeLock) {
+      index.upsertAll(ids, flatVectors, rows -> {});
+      index.forceMerge();
+      for (int i = 0; i < ids.length; i++) {
+        features.put(ids[i], java.util.Arrays.copyOfRange(flatFeatures, i * width, (i + 1) * width));
+        cachedFeatures.invalidate(ids[i]);
+        catalogue.add(ids[i]);
+      }
+      catalogueVersion.incrementAndGet();
+    }
+  }
+
+  /**
    * Removes an item from the index, the feature store and the catalogue; the next request cannot
    * return it.
    *

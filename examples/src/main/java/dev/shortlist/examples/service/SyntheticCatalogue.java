@@ -1,6 +1,5 @@
 package dev.shortlist.examples.service;
 
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -35,10 +34,17 @@ public final class SyntheticCatalogue {
     for (int t = 0; t < TOPICS; t++) {
       topics[t] = normal(random, d, null, 1f);
     }
-    for (int i = 1; i <= items; i++) {
-      float[] v = normal(random, d, topics[i % TOPICS], 0.35f);
-      service.upsertItem(
-          i, v, Map.of("quality", random.nextFloat(), "freshness", random.nextFloat()));
+    long[] ids = new long[items];
+    float[] vectors = new float[items * d];
+    float[] features = new float[items * 2];
+    for (int i = 0; i < items; i++) {
+      ids[i] = i + 1;
+      System.arraycopy(normal(random, d, topics[(i + 1) % TOPICS], 0.35f), 0, vectors, i * d, d);
+      features[2 * i] = random.nextFloat(); // quality
+      features[2 * i + 1] = random.nextFloat(); // freshness
+    }
+    if (items > 0) {
+      service.loadItems(ids, vectors, features);
     }
     for (int u = 0; u < users; u++) {
       service.loadUserEmbedding("user-" + u, normal(random, d, topics[u % TOPICS], 0.35f));
