@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
  * <pre>
  * ./examples/run realtime
  * </pre>
+ *
+ * <p>Stateless: each {@link #run} builds and closes its own service, so runs may overlap.
  */
 public final class RealTimeExample {
 

@@ -50,7 +50,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * GET    /health       {"status": "up", "items": N, "dimension": D}
  * </pre>
  *
- * Bad input never yields a 500: malformed JSON, unknown, missing or mistyped fields, a vector of
+ * A response served from the response cache says {@code "cached": true} and carries the trace of
+ * the request that computed it.
+ *
+ * <p>Bad input never yields a 500: malformed JSON, unknown, missing or mistyped fields, a vector of
  * the wrong dimension or with a non-finite component get a 400; an unknown path a 404; a known
  * path with another method a 405 (with {@code Allow}); a body over the limit a 413. Every error
  * body is {@code {"error": code, "message": ..., "field": ..., "value": ...}}.
@@ -162,7 +165,7 @@ public final class HttpService implements AutoCloseable {
           route = "/events";
           allow(method, "POST");
           reply = events(exchange);
-        } else if (path.startsWith("/items/")) {
+        } else if (path.startsWith("/items/") && path.indexOf('/', "/items/".length()) < 0) {
           route = "/items/{id}";
           allow(method, "PUT", "DELETE");
           long id = itemId(path.substring("/items/".length()));

@@ -14,6 +14,8 @@ import java.net.InetSocketAddress;
  * ./examples/run service [--port 8080] [--host 127.0.0.1] [--items 5000] [--users 100]
  *                        [--dimension 32] [--seed 42]
  * </pre>
+ *
+ * <p>A program entry point; holds no state of its own.
  */
 public final class ServiceMain {
 
@@ -110,7 +112,15 @@ public final class ServiceMain {
       System.exit(e.getMessage().isEmpty() ? 0 : 2);
       return;
     }
-    HttpService http = start(options, System.out);
+    HttpService http;
+    try {
+      http = start(options, System.out);
+    } catch (java.net.BindException e) {
+      System.err.println("error: cannot listen on " + options.host() + ":" + options.port() + " ("
+          + e.getMessage() + "); choose another port with --port");
+      System.exit(1);
+      return;
+    }
     Runtime.getRuntime().addShutdownHook(
         Thread.ofPlatform().name("shortlist-shutdown").unstarted(() -> {
           System.out.println("stopping: finishing requests in flight...");

@@ -214,6 +214,7 @@ class HttpServiceTest {
         Arguments.of("GET", "/recommend", null, 405, "method_not_allowed", null, null),
         Arguments.of("PATCH", "/items/5", "{}", 405, "method_not_allowed", null, null),
         Arguments.of("GET", "/nope", null, 404, "not_found", null, null),
+        Arguments.of("DELETE", "/items/5/extra", null, 404, "not_found", null, null),
         Arguments.of("POST", "/recommend", "{\"user\": \"" + "u".repeat(MAX_BODY) + "\"}", 413, "body_too_large", null, null));
   }
 
