@@ -133,7 +133,7 @@ public final class RealTimeExample {
 
   private static Request request(String user) {
     // A generous budget: the example shows behaviour, not latency, and may run on a busy machine.
-    return Request.forUser(user).size(5).budget(java.time.Duration.ofSeconds(2)).build();
+    return Request.forUser(user).size(5).budget(java.time.Duration.ofSeconds(5)).build();
   }
 
   private static long hits(MeterRegistry registry, String cache) {
