@@ -6,8 +6,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A bounded Caffeine cache in front of a slower {@link ItemFeatureStore} (a remote feature
@@ -15,12 +17,14 @@ import java.util.Objects;
  * store in one batch. Cache metrics go to Micrometer under {@code cache=<name>}.
  *
  * <p>Call {@link #invalidate(long)} when an item's features change, so the next lookup fetches
- * them. Thread-safe.
+ * them; a lookup in flight across the invalidate does not cache what it read. Thread-safe.
  */
 public final class CachedItemFeatures implements ItemFeatureStore {
 
   private final ItemFeatureStore store;
   private final Cache<Long, float[]> cache;
+  /** Number of invalidate() calls begun; lookups in flight across one do not cache. */
+  private final AtomicLong invalidations = new AtomicLong();
 
   private CachedItemFeatures(ItemFeatureStore store, Cache<Long, float[]> cache) {
     this.store = store;
@@ -63,27 +67,22 @@ public final class CachedItemFeatures implements ItemFeatureStore {
       throw new IllegalArgumentException(
           "out has " + out.length + " floats, expected " + ids.length + " × " + width);
     }
-    Map<Long, float[]> found;
-    try {
-      found =
-          cache.getAll(
-              Arrays.stream(ids).boxed().toList(),
-              missing -> {
-                long[] fetch = missing.stream().mapToLong(Long::longValue).toArray();
-                float[] values = new float[fetch.length * width];
-                try {
-                  store.lookup(fetch, values);
-                } catch (Exception e) {
-                  throw new FetchFailed(e);
-                }
-                Map<Long, float[]> loaded = new java.util.HashMap<>();
-                for (int i = 0; i < fetch.length; i++) {
-                  loaded.put(fetch[i], Arrays.copyOfRange(values, i * width, (i + 1) * width));
-                }
-                return loaded;
-              });
-    } catch (FetchFailed e) {
-      throw (Exception) e.getCause();
+    Map<Long, float[]> found =
+        new HashMap<>(cache.getAllPresent(Arrays.stream(ids).boxed().toList()));
+    long[] fetch = Arrays.stream(ids).filter(id -> !found.containsKey(id)).distinct().toArray();
+    if (fetch.length > 0) {
+      // Read the invalidation count before the store: a value fetched before an update but
+      // stored after its invalidate() would otherwise stay cached, stale, until it expires.
+      long seen = invalidations.get();
+      float[] values = new float[fetch.length * width];
+      store.lookup(fetch, values);
+      for (int i = 0; i < fetch.length; i++) {
+        float[] row = Arrays.copyOfRange(values, i * width, (i + 1) * width);
+        found.put(fetch[i], row);
+        // Cached only if no invalidate() began since the read; one that begins after this
+        // check removes the entry once this compute returns.
+        cache.asMap().compute(fetch[i], (id, old) -> invalidations.get() == seen ? row : old);
+      }
     }
     for (int i = 0; i < ids.length; i++) {
       System.arraycopy(found.get(ids[i]), 0, out, i * width, width);
@@ -92,13 +91,7 @@ public final class CachedItemFeatures implements ItemFeatureStore {
 
   /** Drops {@code itemId} from the cache; the next lookup fetches it from the store. */
   public void invalidate(long itemId) {
+    invalidations.incrementAndGet();
     cache.invalidate(itemId);
-  }
-
-  /** Carries a store's checked exception out of the cache's loader. */
-  private static final class FetchFailed extends RuntimeException {
-    FetchFailed(Exception cause) {
-      super(cause);
-    }
   }
 }
