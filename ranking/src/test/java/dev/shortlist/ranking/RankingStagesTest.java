@@ -12,6 +12,7 @@ import dev.shortlist.core.Query;
 import dev.shortlist.core.Recommender;
 import dev.shortlist.core.Request;
 import dev.shortlist.core.Response;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -138,7 +139,9 @@ class RankingStagesTest {
             .scorer(LinearScorer.builder("lin").weight("id", 1).weight("retrieval", -100).build())
             .selector(TopKSelector.create())
             .build()) {
-      Response resp = r.recommend(Request.forUser("u").size(2).build());
+      // A generous budget: this checks the ranking, and a cold JVM on a loaded machine can take
+      // longer than the default 100 ms for a first request.
+      Response resp = r.recommend(Request.forUser("u").size(2).budget(Duration.ofMinutes(1)).build());
       // scores: 10-90=-80, 20-50=-30, 30-10=20
       assertThat(resp.ids()).containsExactly(30, 20);
       assertThat(resp.degraded()).isFalse();
