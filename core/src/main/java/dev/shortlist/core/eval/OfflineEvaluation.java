@@ -129,9 +129,7 @@ public final class OfflineEvaluation {
   public EvaluationReport run() throws Exception {
     Interactions train = split.train();
     // 1. Ranker training data from a validation split of the training period.
-    Split inner = split.kind().equals("temporal")
-        ? Split.temporal(train, split.holdout())
-        : Split.random(train, split.holdout(), seed ^ 0x5DEECE66DL);
+    Split inner = split.validation(seed ^ 0x5DEECE66DL);
     progress.accept("fitting the pipeline on " + inner.train().size()
         + " interactions for ranker training data");
     Pipeline early = factory.fit(inner.train());

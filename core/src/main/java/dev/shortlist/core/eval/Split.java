@@ -94,6 +94,15 @@ public record Split(String kind, double holdout, Interactions train, Map<String,
     return log.hasTimes() ? temporal(log, holdout) : random(log, holdout, seed);
   }
 
+  /**
+   * The same split applied to this split's training interactions (same kind and holdout; a
+   * random split draws with {@code seed}): a validation split for tuning settings, whose
+   * held-out items all come from the training period, so that the test holdout stays unseen.
+   */
+  public Split validation(long seed) {
+    return kind.equals("temporal") ? temporal(train, holdout) : random(train, holdout, seed);
+  }
+
   /** The number of held-out (user, item) pairs. */
   public int heldOutCount() {
     return heldOut.values().stream().mapToInt(a -> a.length).sum();

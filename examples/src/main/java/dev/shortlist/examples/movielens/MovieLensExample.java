@@ -39,7 +39,7 @@ import java.util.Map;
  *       table, with the latency of {@code Recommender.recommend}.
  * </ol>
  *
- * <p>Run with {@code examples/movielens [DATA_DIR] [OUT_DIR]}.
+ * <p>Run with {@code examples/movielens [--validate] [DATA_DIR] [OUT_DIR]}.
  */
 public final class MovieLensExample {
 
@@ -49,16 +49,27 @@ public final class MovieLensExample {
    * @param data the directory holding {@code ratings.csv} and {@code movies.csv}
    * @param out where embeddings and the ranker are written
    */
-  public record Settings(Path data, Path out, double holdout, int factors, int iterations,
-      double regularization, double alpha, int candidates, int maxTrees, int depth, long seed) {
+  public record Settings(Path data, Path out, boolean validate, double holdout, int factors,
+      int iterations, double regularization, double alpha, int candidates, int maxTrees,
+      int depth, long seed) {
 
     /** The defaults the README's figures come from. */
     public static Settings defaults(Path data, Path out) {
-      return new Settings(data, out, 0.2, 64, 10, 5.0, 10, 300, 300, 6, 1);
+      return new Settings(data, out, false, 0.2, 64, 10, 5.0, 10, 300, 300, 6, 1);
     }
 
+    /** These settings with smaller models (for quick runs and tests). */
     public Settings withModelSize(int factors, int iterations, int candidates, int maxTrees) {
-      return new Settings(data, out, holdout, factors, iterations, regularization, alpha,
+      return new Settings(data, out, validate, holdout, factors, iterations, regularization,
+          alpha, candidates, maxTrees, depth, seed);
+    }
+
+    /**
+     * These settings evaluating on the validation split of the training period instead of the
+     * test holdout ({@link Split#validation}): for tuning without looking at the test set.
+     */
+    public Settings validating() {
+      return new Settings(data, out, true, holdout, factors, iterations, regularization, alpha,
           candidates, maxTrees, depth, seed);
     }
   }
@@ -66,8 +77,14 @@ public final class MovieLensExample {
   private MovieLensExample() {}
 
   public static void main(String[] args) throws Exception {
+    boolean validate = args.length > 0 && args[0].equals("--validate");
+    if (validate) {
+      args = java.util.Arrays.copyOfRange(args, 1, args.length);
+    }
     if (args.length > 2 || (args.length > 0 && args[0].startsWith("-"))) {
-      System.err.println("usage: examples/movielens [DATA_DIR] [OUT_DIR]");
+      System.err.println("usage: examples/movielens [--validate] [DATA_DIR] [OUT_DIR]");
+      System.err.println("  --validate: evaluate on a validation split of the training period"
+          + " (for tuning), not on the test holdout");
       System.err.println("  DATA_DIR holds MovieLens ratings.csv and movies.csv"
           + " (default ../shared/data/movielens-small)");
       System.exit(2);
@@ -80,7 +97,8 @@ public final class MovieLensExample {
           + " (https://grouplens.org/datasets/movielens/)");
       System.exit(2);
     }
-    EvaluationReport report = run(Settings.defaults(data, out), System.out);
+    Settings settings = Settings.defaults(data, out);
+    EvaluationReport report = run(validate ? settings.validating() : settings, System.out);
     System.out.println();
     System.out.print(report.toTable());
     System.out.println();
@@ -97,6 +115,10 @@ public final class MovieLensExample {
     log.printf(Locale.ROOT, "read %,d positive ratings (>= 4) of %,d users, %,d movies with genres%n",
         positives.size(), positives.userCount(), genres.size());
     Split split = Split.temporal(positives, s.holdout());
+    if (s.validate()) {
+      split = split.validation(s.seed());
+      log.println("validation mode: evaluating on the last part of the training period");
+    }
     ImplicitAls als = ImplicitAls.builder().factors(s.factors()).iterations(s.iterations())
         .regularization(s.regularization()).alpha(s.alpha()).seed(s.seed()).build();
     OfflineEvaluation.PipelineFactory pipeline = train -> {
