@@ -82,7 +82,7 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--iterations", defaultValue = "10", description = "ALS iterations; default ${DEFAULT-VALUE}.")
   int iterations;
 
-  @Option(names = "--regularization", defaultValue = "5", description = "ALS L2 penalty; default ${DEFAULT-VALUE}.")
+  @Option(names = "--regularization", defaultValue = "20", description = "ALS L2 penalty; default ${DEFAULT-VALUE}.")
   double regularization;
 
   @Option(names = "--trees", defaultValue = "300", description = "Most LambdaMART trees (early stopping on validation); default ${DEFAULT-VALUE}.")

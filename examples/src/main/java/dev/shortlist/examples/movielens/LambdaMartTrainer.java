@@ -22,7 +22,7 @@ import ml.dmlc.xgboost4j.java.XGBoost;
  */
 final class LambdaMartTrainer implements OfflineEvaluation.RankerTrainer {
 
-  private static final int PATIENCE = 20;
+  private static final int PATIENCE = 60;
 
   private final Path modelFile;
   private final int maxTrees;
@@ -32,7 +32,7 @@ final class LambdaMartTrainer implements OfflineEvaluation.RankerTrainer {
 
   /**
    * @param modelFile where the XGBoost JSON model is written
-   * @param maxTrees the most boosting rounds; early stopping after 20 rounds without gain
+   * @param maxTrees the most boosting rounds; early stopping after 60 rounds without gain
    * @param depth the trees' maximum depth
    */
   LambdaMartTrainer(Path modelFile, int maxTrees, int depth, long seed,

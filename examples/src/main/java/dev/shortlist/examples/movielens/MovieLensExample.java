@@ -55,7 +55,7 @@ public final class MovieLensExample {
 
     /** The defaults the README's figures come from. */
     public static Settings defaults(Path data, Path out) {
-      return new Settings(data, out, false, 0.2, 64, 10, 5.0, 10, 300, 300, 6, 1);
+      return new Settings(data, out, false, 0.2, 64, 10, 20.0, 10, 300, 300, 6, 1);
     }
 
     /** These settings with smaller models (for quick runs and tests). */
@@ -77,18 +77,25 @@ public final class MovieLensExample {
   private MovieLensExample() {}
 
   public static void main(String[] args) throws Exception {
-    boolean validate = args.length > 0 && args[0].equals("--validate");
-    if (validate) {
-      args = java.util.Arrays.copyOfRange(args, 1, args.length);
+    boolean validate = false;
+    Map<String, String> options = new HashMap<>();
+    List<String> positional = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--validate")) {
+        validate = true;
+      } else if (List.of("--factors", "--regularization", "--candidates").contains(args[i])
+          && i + 1 < args.length) {
+        options.put(args[i], args[++i]);
+      } else if (args[i].startsWith("-")) {
+        usage("unknown option " + args[i]);
+      } else {
+        positional.add(args[i]);
+      }
     }
-    if (args.length > 2 || (args.length > 0 && args[0].startsWith("-"))) {
-      System.err.println("usage: examples/movielens [--validate] [DATA_DIR] [OUT_DIR]");
-      System.err.println("  --validate: evaluate on a validation split of the training period"
-          + " (for tuning), not on the test holdout");
-      System.err.println("  DATA_DIR holds MovieLens ratings.csv and movies.csv"
-          + " (default ../shared/data/movielens-small)");
-      System.exit(2);
+    if (positional.size() > 2) {
+      usage("too many arguments: " + positional);
     }
+    args = positional.toArray(new String[0]);
     Path data = Path.of(args.length > 0 ? args[0] : "../shared/data/movielens-small");
     Path out = Path.of(args.length > 1 ? args[1] : "examples/target/movielens");
     if (!Files.isRegularFile(data.resolve("ratings.csv"))) {
@@ -97,12 +104,34 @@ public final class MovieLensExample {
           + " (https://grouplens.org/datasets/movielens/)");
       System.exit(2);
     }
-    Settings settings = Settings.defaults(data, out);
-    EvaluationReport report = run(validate ? settings.validating() : settings, System.out);
+    Settings d = Settings.defaults(data, out);
+    Settings settings;
+    try {
+      settings = new Settings(data, out, validate, d.holdout(),
+          Integer.parseInt(options.getOrDefault("--factors", "" + d.factors())), d.iterations(),
+          Double.parseDouble(options.getOrDefault("--regularization", "" + d.regularization())),
+          d.alpha(), Integer.parseInt(options.getOrDefault("--candidates", "" + d.candidates())),
+          d.maxTrees(), d.depth(), d.seed());
+    } catch (NumberFormatException e) {
+      usage("bad number: " + e.getMessage());
+      return;
+    }
+    EvaluationReport report = run(settings, System.out);
     System.out.println();
     System.out.print(report.toTable());
     System.out.println();
     System.out.println("embeddings and ranker written to " + out.toAbsolutePath());
+  }
+
+  private static void usage(String problem) {
+    System.err.println(problem);
+    System.err.println("usage: examples/movielens [--validate] [--factors N] [--regularization X]"
+        + " [--candidates N] [DATA_DIR] [OUT_DIR]");
+    System.err.println("  DATA_DIR holds MovieLens ratings.csv and movies.csv"
+        + " (default ../shared/data/movielens-small)");
+    System.err.println("  --validate: evaluate on a validation split of the training period"
+        + " (for tuning), not on the test holdout");
+    System.exit(2);
   }
 
   /** Runs the example, printing progress to {@code log}. */
