@@ -7,4 +7,5 @@ module dev.shortlist.core {
   requires com.github.benmanes.caffeine;
 
   exports dev.shortlist.core;
+  exports dev.shortlist.core.eval;
 }

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       AnnCommand.class,
       VectorsCommand.class,
       ScoreCommand.class,
+      dev.shortlist.bench.eval.EvalCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ShortlistCli implements Runnable {

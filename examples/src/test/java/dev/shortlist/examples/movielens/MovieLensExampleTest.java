@@ -1,0 +1,64 @@
+package dev.shortlist.examples.movielens;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.shortlist.core.eval.EvaluationReport;
+import dev.shortlist.core.eval.MethodResult;
+import dev.shortlist.retrieval.VectorFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The MovieLens example end to end with small models (the README's figures use the defaults). */
+class MovieLensExampleTest {
+
+  @TempDir Path out;
+
+  private static Path data() {
+    String shared = System.getProperty("shortlist.shared.dir");
+    Path dir = shared == null ? null : Path.of(shared, "data", "movielens-small");
+    assumeThat(dir != null && Files.isRegularFile(dir.resolve("ratings.csv")))
+        .as("MovieLens small not found under shortlist.shared.dir=%s; skipping the example test", shared)
+        .isTrue();
+    return dir;
+  }
+
+  @Test
+  void example_trainsServesAndEvaluatesAllThreeMethods() throws Exception {
+    Path data = data();
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    EvaluationReport report = MovieLensExample.run(
+        MovieLensExample.Settings.defaults(data, out).withModelSize(16, 4, 100, 40),
+        new PrintStream(log, true, StandardCharsets.UTF_8));
+
+    assertThat(report.methods()).extracting(MethodResult::method)
+        .containsExactly("popularity", "retrieval", "two-stage");
+    assertThat(report.split()).isEqualTo("temporal");
+    assertThat(report.testUsers()).isBetween(600, 671);
+    for (MethodResult m : report.methods()) {
+      assertThat(m.metrics()).containsOnlyKeys(
+          "ndcg@10", "map@10", "recall@10", "recall@100", "coverage", "recall@100");
+      assertThat(m.metric("ndcg@10")).as("%s ndcg@10", m.method()).isBetween(0.02, 0.5);
+      assertThat(m.metric("recall@100")).as("%s recall@100", m.method()).isBetween(0.05, 0.9);
+      assertThat(m.degraded()).isZero();
+    }
+    // Learned methods beat popularity and recommend far more of the catalogue.
+    double popularity = report.method("popularity").metric("ndcg@10");
+    assertThat(report.method("retrieval").metric("ndcg@10")).isGreaterThan(popularity);
+    assertThat(report.method("two-stage").metric("ndcg@10")).isGreaterThan(popularity);
+    assertThat(report.method("two-stage").metric("coverage"))
+        .isGreaterThan(2 * report.method("popularity").metric("coverage"));
+    // Ranking reorders the candidate set, so its recall at the candidate count equals retrieval's.
+    assertThat(report.method("two-stage").metric("recall@100"))
+        .isEqualTo(report.method("retrieval").metric("recall@100"));
+
+    assertThat(VectorFiles.readFloats(out.resolve("embeddings/items.npy")).dimension()).isEqualTo(16);
+    assertThat(Files.readString(out.resolve("ranker.json"))).contains("\"rank:ndcg\"");
+    assertThat(report.toTable()).contains("two-stage").contains("ndcg@10");
+  }
+}
