@@ -10,6 +10,7 @@ import dev.shortlist.ranking.TopKSelector;
 import dev.shortlist.retrieval.EmbeddingSource;
 import dev.shortlist.retrieval.Embeddings;
 import dev.shortlist.retrieval.ImplicitAls;
+import dev.shortlist.train.LambdaMartTrainer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.shortlist.bench.eval;
+package dev.shortlist.train;
 
 import dev.shortlist.core.Scorer;
 import dev.shortlist.core.eval.OfflineEvaluation;
@@ -20,7 +20,7 @@ import ml.dmlc.xgboost4j.java.XGBoost;
  *
  * <p>Immutable; train one model at a time per output file.
  */
-final class LambdaMartTrainer implements OfflineEvaluation.RankerTrainer {
+public final class LambdaMartTrainer implements OfflineEvaluation.RankerTrainer {
 
   private static final int PATIENCE = 60;
 
@@ -35,7 +35,7 @@ final class LambdaMartTrainer implements OfflineEvaluation.RankerTrainer {
    * @param maxTrees the most boosting rounds; early stopping after 60 rounds without gain
    * @param depth the trees' maximum depth
    */
-  LambdaMartTrainer(Path modelFile, int maxTrees, int depth, long seed,
+  public LambdaMartTrainer(Path modelFile, int maxTrees, int depth, long seed,
       java.util.function.Consumer<String> log) {
     this.log = log;
     this.modelFile = modelFile;
