@@ -56,7 +56,7 @@ say "compiling $out against $lib"
 "$cxx" -std=c++17 -O2 -DNDEBUG -fPIC -shared -fopenmp -Wall \
   -I"$headers" -I"$java_home/include" -I"$java_home/include/linux" -I"$include" \
   "$src" "$lib" -lopenblas \
-  -Wl,--no-undefined -Wl,--exclude-libs,ALL -Wl,-soname,libshortlist_faiss.so \
+  -Wl,--no-undefined -Wl,--exclude-libs,ALL -Wl,-z,noexecstack -Wl,-soname,libshortlist_faiss.so \
   -o "$out.tmp"
 mv "$out.tmp" "$out"
 say "built $out ($(du -k "$out" | cut -f1) KiB)"

@@ -1,12 +1,12 @@
 package dev.shortlist.retrieval;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 
 /** The contract kit on FAISS {@code Flat} (exact search, ids in an IDMap2, removal supported). */
 class FaissFlatIndexTest extends VectorIndexContractTest {
 
-  @BeforeAll
-  static void nativeLibrary() {
+  @BeforeEach
+  void nativeLibrary() {
     FaissTesting.assumeNativeLibrary();
   }
 

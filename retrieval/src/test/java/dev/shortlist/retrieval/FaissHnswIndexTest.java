@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +27,8 @@ class FaissHnswIndexTest extends VectorIndexContractTest {
   private static final String NO_REPLACE =
       "FAISS HNSW cannot replace a present id's vector (no removal); see the tests below";
 
-  @BeforeAll
-  static void nativeLibrary() {
+  @BeforeEach
+  void nativeLibrary() {
     FaissTesting.assumeNativeLibrary();
   }
 

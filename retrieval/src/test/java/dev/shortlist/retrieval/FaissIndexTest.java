@@ -17,7 +17,7 @@ import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,8 +30,8 @@ class FaissIndexTest {
 
   @TempDir Path temp;
 
-  @BeforeAll
-  static void nativeLibrary() {
+  @BeforeEach
+  void nativeLibrary() {
     FaissTesting.assumeNativeLibrary();
   }
 

@@ -1,6 +1,6 @@
 package dev.shortlist.retrieval;
 
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 
 /**
  * The contract kit on FAISS {@code IVF16,Flat} (ids in the inverted lists, removal supported),
@@ -10,8 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
  */
 class FaissIvfFlatIndexTest extends VectorIndexContractTest {
 
-  @BeforeAll
-  static void nativeLibrary() {
+  @BeforeEach
+  void nativeLibrary() {
     FaissTesting.assumeNativeLibrary();
   }
 

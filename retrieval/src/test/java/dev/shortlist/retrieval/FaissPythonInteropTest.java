@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -73,21 +74,26 @@ class FaissPythonInteropTest {
 
   @TempDir Path temp;
 
+  /** Why Python's FAISS cannot be used, or null; checked once. */
+  private static String pythonProblem;
+
   @BeforeAll
-  static void pythonFaiss() throws Exception {
-    FaissTesting.assumeNativeLibrary();
-    String problem;
+  static void checkPython() throws Exception {
     try {
       Process p = new ProcessBuilder(PYTHON, "-c", "import faiss, numpy")
           .redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      problem = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0 ? null : out.strip();
+      pythonProblem = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0 ? null : out.strip();
     } catch (IOException e) {
-      problem = e.getMessage();
+      pythonProblem = e.getMessage();
     }
-    String why = problem;
-    Assumptions.assumeTrue(why == null, () -> "FAISS interop tests skipped: " + PYTHON
-        + " cannot import faiss and numpy (apt-get install python3-faiss): " + why);
+  }
+
+  @BeforeEach
+  void nativeLibraryAndPython() {
+    FaissTesting.assumeNativeLibrary();
+    Assumptions.assumeTrue(pythonProblem == null, () -> "FAISS interop tests skipped: " + PYTHON
+        + " cannot import faiss and numpy (apt-get install python3-faiss): " + pythonProblem);
   }
 
   private record PythonResult(long size, List<long[]> ids, List<float[]> distances) {}
