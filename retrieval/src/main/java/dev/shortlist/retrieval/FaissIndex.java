@@ -172,8 +172,8 @@ public final class FaissIndex implements VectorIndex {
 
   /**
    * Trains the index (IVF centroids, PQ codebooks) on {@code flatVectors}: rows of {@link
-   * #dimension()} floats, normalised first for cosine. Uses every core. A no-op for indexes that
-   * need no training.
+   * #dimension()} floats, normalised first for cosine. Uses every core for large inputs. A no-op
+   * for indexes that need no training.
    *
    * @throws IllegalArgumentException if a row is malformed or the length is not a multiple of the
    *     dimension; the index is then unchanged
@@ -188,7 +188,7 @@ public final class FaissIndex implements VectorIndex {
       if (size > 0) {
         throw new IllegalStateException("cannot train " + this + ": it already holds " + size + " items");
       }
-      FaissNative.train(handle.h, rows, rows.length / dimension, threads);
+      FaissNative.train(handle.h, rows, rows.length / dimension, threadsFor(rows.length));
       trained = (FaissNative.flags(handle.h) & FaissNative.FLAG_TRAINED) != 0;
     } finally {
       lock.writeLock().unlock();
@@ -267,7 +267,8 @@ public final class FaissIndex implements VectorIndex {
       for (int from = 0; from < ids.length; from += BULK_CHUNK) {
         int to = Math.min(ids.length, from + BULK_CHUNK);
         FaissNative.add(handle.h, Arrays.copyOfRange(ids, from, to),
-            Arrays.copyOfRange(rows, from * dimension, to * dimension), threads);
+            Arrays.copyOfRange(rows, from * dimension, to * dimension),
+            threadsFor((long) (to - from) * dimension));
         size = Math.toIntExact(FaissNative.size(handle.h));
         progress.accept(to);
       }
@@ -547,6 +548,15 @@ public final class FaissIndex implements VectorIndex {
       System.arraycopy(p, 0, out, i * dimension, dimension);
     }
     return out;
+  }
+
+  /**
+   * OpenMP threads for training on or adding {@code floats} values: every core for large inputs,
+   * one for small ones, where waking and synchronising the other threads costs more than it
+   * saves (markedly so on a busy machine).
+   */
+  private int threadsFor(long floats) {
+    return floats >= (1 << 20) ? threads : 1;
   }
 
   private static void checkId(long id) {

@@ -34,7 +34,7 @@ final class FaissTesting {
     FaissIndex index =
         FaissIndex.builder(dimension, metric).factory(factory).nprobe(nprobe).build();
     if (!index.isTrained()) {
-      index.train(gaussianRows(new Random(seed), 2_000, dimension));
+      index.train(gaussianRows(new Random(seed), 40 * 16, dimension));
     }
     return index;
   }
