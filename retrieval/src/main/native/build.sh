@@ -44,8 +44,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "install them (Debian/Ubuntu: apt-get install g++ libfaiss-dev libopenblas-dev) and rebuild; FAISS tests are skipped meanwhile."
   exit 0
 fi
-if [ -f "$out" ] && [ "$out" -nt "$src" ] && [ "$out" -nt "$lib" ] && [ "$out" -nt "$0" ] \
-    && [ -z "$(find "$headers" -newer "$out" -name '*.h' 2>/dev/null)" ]; then
+# Rebuild only when the inputs changed (javac -h rewrites the JNI header on every compile, so
+# content, not time stamps, decides).
+stamp="$headers/.libshortlist_faiss.inputs"
+inputs=$(cat "$src" "$0" "$headers"/*.h 2>/dev/null | cksum; ls -l --time-style=+%s "$lib" | awk '{print $5, $6}'; echo "$cxx $include")
+if [ -f "$out" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ]; then
   say "native FAISS library up to date: $out"
   exit 0
 fi
@@ -59,4 +62,5 @@ say "compiling $out against $lib"
   -Wl,--no-undefined -Wl,--exclude-libs,ALL -Wl,-z,noexecstack -Wl,-soname,libshortlist_faiss.so \
   -o "$out.tmp"
 mv "$out.tmp" "$out"
+echo "$inputs" > "$stamp"
 say "built $out ($(du -k "$out" | cut -f1) KiB)"
