@@ -146,6 +146,32 @@ class FaissIndexTest {
     }
   }
 
+  @Test
+  void ivfBehindATransform_filtersExclusions_probesAllListsWhenShort_andRemoves() {
+    Random rnd = new Random(seed);
+    int n = 1_000;
+    float[] data = clustered(rnd, n, 16, 8);
+    try (FaissIndex index =
+        filled("PCA8,IVF8,Flat", 16, Metric.L2, data, LongStream.range(0, n).toArray())) {
+      assertThat(index.isIvf()).isTrue();
+      float[] query = row(data, 0, 16);
+      long[] top = index.search(query, 20, 16, 8, IdSet.empty(), Deadline.none()).ids();
+      IdSet excluded = IdSet.of(Arrays.copyOf(top, 10));
+
+      Neighbors got = index.search(query, 10, 16, 8, excluded, Deadline.none());
+
+      assertThat(got.ids()).as("seed %d", seed).hasSize(10).doesNotContain(Arrays.copyOf(top, 10));
+      IdSet allButFive = IdSet.of(LongStream.range(5, n).toArray());
+      assertThat(index.search(query, 10, 16, 1, allButFive, Deadline.none()).ids())
+          .containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L);
+      assertThat(index.remove(top[0])).isTrue();
+      assertThat(index.search(query, n, 16, 8, IdSet.empty(), Deadline.none()).ids())
+          .hasSize(n - 1)
+          .doesNotContain(top[0]);
+      assertThatThrownBy(() -> index.vector(1)).isInstanceOf(UnsupportedOperationException.class);
+    }
+  }
+
   // ---- training and factory strings ----
 
   @Test
