@@ -128,11 +128,13 @@ public final class AnnCommand implements Callable<Integer> {
 
   @Option(names = "--save-index", paramLabel = "DIR",
       description = "Save the built index to DIR (kinds that can be saved; with several --index,"
-          + " each to DIR/KIND).")
+          + " each to DIR/KIND). FAISS indexes are one file in FAISS's format: DIR names it, or"
+          + " DIR/index.faiss when DIR is a directory.")
   Path saveIndex;
 
   @Option(names = "--load-index", paramLabel = "DIR",
-      description = "Open the index saved in DIR instead of building it (one --index).")
+      description = "Open the index saved in DIR instead of building it (one --index); with"
+          + " faiss:<factory>, any FAISS index file, e.g. one written by Python's faiss.write_index.")
   Path loadIndex;
 
   /** The validated plan of a run. */
@@ -192,7 +194,7 @@ public final class AnnCommand implements Callable<Integer> {
       Kind k = kinds.get(0);
       long start = System.nanoTime();
       try {
-        loaded = k.kind().open(k.spec(), loadIndex);
+        loaded = k.kind().open(k.spec(), loadIndex, metric);
       } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
         return failed(err, "opening " + k.spec() + " failed: " + e.getMessage());
       }
@@ -364,8 +366,8 @@ public final class AnnCommand implements Callable<Integer> {
       if (!kinds.get(0).kind().canSave()) {
         throw fail("--load-index: index kind '" + given + "' cannot be saved or loaded");
       }
-      if (!Files.isDirectory(loadIndex)) {
-        throw fail("--load-index: no such directory: " + loadIndex);
+      if (!Files.exists(loadIndex)) {
+        throw fail("--load-index: no such file or directory: " + loadIndex);
       }
     }
     if (saveIndex != null) {

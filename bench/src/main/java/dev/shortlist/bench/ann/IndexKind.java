@@ -84,6 +84,18 @@ interface IndexKind {
     throw new UnsupportedOperationException(pattern() + " indexes cannot be saved or loaded");
   }
 
+  /**
+   * Opens an index saved by {@link BenchIndex#save} (or, for kinds that read foreign files, one
+   * written elsewhere), knowing the {@code --metric} it will be searched with: a file may not
+   * record everything (FAISS's inner product serves both dot product and cosine). By default
+   * {@link #open(String, Path)}.
+   *
+   * @throws IOException if {@code path} holds no readable index of this kind
+   */
+  default BenchIndex open(String spec, Path path, Metric metric) throws IOException {
+    return open(spec, path);
+  }
+
   /** The setting an index kind's searches take. */
   enum SearchParameter {
     /** No setting (exact search): one measurement per k. */

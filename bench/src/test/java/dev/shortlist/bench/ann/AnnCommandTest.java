@@ -156,6 +156,33 @@ class AnnCommandTest {
   }
 
   @Test
+  void ann_faiss_sweepsNprobe_savesFaissFiles_andLoadsThemBack() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(dev.shortlist.retrieval.FaissIndex.isAvailable(),
+        () -> "FAISS test skipped: " + dev.shortlist.retrieval.FaissIndex.unavailableReason());
+    Path saved = dir.resolve("ivf.faiss");
+    Run built = run(args("--truth", truth.toString(), "--index", "faiss:IVF16,Flat", "--nprobe",
+        "1,16", "--save-index", saved.toString()));
+    assertThat(built.exit()).as(built.err()).isZero();
+    assertThat(built.out()).contains("saved to " + saved).contains("nprobe=1").contains("nprobe=16");
+    assertThat(faissRecall(built.out(), "nprobe=16")).as("recall at nprobe 16 (every list)")
+        .isEqualTo(1.0);
+
+    Run loaded = run(args("--truth", truth.toString(), "--index", "faiss:IVF16,Flat", "--nprobe",
+        "16", "--load-index", saved.toString()));
+    assertThat(loaded.exit()).as(loaded.err()).isZero();
+    assertThat(loaded.out()).contains("index    faiss:IVF16,Flat opened from " + saved);
+    assertThat(faissRecall(loaded.out(), "nprobe=16")).isEqualTo(1.0);
+
+    Run hnsw = run(args("--truth", truth.toString(), "--index", "faiss:HNSW16", "--ef", "64"));
+    assertThat(hnsw.exit()).as(hnsw.err()).isZero();
+    assertThat(faissRecall(hnsw.out(), "ef=64")).isGreaterThanOrEqualTo(0.9);
+
+    Run corrupt = run(args("--index", "faiss:HNSW16", "--load-index", base.toString()));
+    assertThat(corrupt.exit()).isEqualTo(1);
+    assertThat(corrupt.err()).contains("opening faiss:HNSW16 failed").contains("not a FAISS index file");
+  }
+
+  @Test
   void ann_withSeveralThreads_splitsTheQueries() {
     Run r = run(args("--truth", truth.toString(), "--index", "exact", "--threads", "3"));
 
@@ -189,8 +216,7 @@ class AnnCommandTest {
         "hamming", "--index", "exact"), "--metric", "'hamming'");
     assertRefused(run(args("--index", "annoy")), "--index", "unknown index kind 'annoy'",
         "exact, lucene-hnsw, lucene-hnsw-int8, lucene-hnsw-int4, lucene-hnsw-bin, faiss:<factory>");
-    assertRefused(run(args("--index", "faiss:IVF64,Flat")), "--index",
-        "'faiss:IVF64,Flat': FAISS indexes are not available yet in this build");
+    assertRefused(run(args("--index", "faiss:")), "--index", "'faiss:' needs a factory string");
     assertRefused(run(args("--index", "exact", "--index", "exact")), "--index exact is given twice");
     assertRefused(run(args("--index", "exact", "--ef", "40,100")),
         "--ef 40,100: none of --index exact takes an ef");
@@ -319,6 +345,13 @@ class AnnCommandTest {
   private static double number(String object, String key) {
     Matcher m = Pattern.compile("\"" + key + "\": (-?[0-9.eE+-]+)").matcher(object);
     assertThat(m.find()).as(key + " in " + object).isTrue();
+    return Double.parseDouble(m.group(1));
+  }
+
+  /** The recall printed on the progress line of {@code setting}, e.g. {@code nprobe=16}. */
+  private static double faissRecall(String out, String setting) {
+    Matcher m = Pattern.compile(Pattern.quote(setting) + " +recall ([0-9.]+)").matcher(out);
+    assertThat(m.find()).as(out).isTrue();
     return Double.parseDouble(m.group(1));
   }
 
