@@ -15,6 +15,7 @@ import dev.shortlist.ranking.TopKSelector;
 import dev.shortlist.retrieval.EmbeddingSource;
 import dev.shortlist.retrieval.ExactIndex;
 import dev.shortlist.retrieval.Metric;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
@@ -57,9 +58,11 @@ public final class QuickStart {
         .build()) {
 
       // 3. Serve requests; record what users do, and the next request sees it at once.
-      Response before = recommender.recommend(Request.forUser("alice").size(2).build());
+      //    (The default budget is 100 ms; a cold JVM's first request can need more.)
+      Request request = Request.forUser("alice").size(2).budget(Duration.ofSeconds(1)).build();
+      Response before = recommender.recommend(request);
       recommender.record(new Interaction("alice", 1, "click", 1.0f, Instant.now()));
-      Response after = recommender.recommend(Request.forUser("alice").size(2).build());
+      Response after = recommender.recommend(request);
       // before.ids() == [1, 2]; after.ids() == [2, 3]: item 1 was seen.
       // README:end
       return new Response[] {before, after};
