@@ -444,8 +444,10 @@ public final class Recommender implements AutoCloseable {
 
   /**
    * Runs {@code specs} in parallel on the executor and waits until all finish or the deadline
-   * passes, re-reading the ticker whenever one finishes. Unfinished stages are cancelled
-   * (interrupted) and handled per their failure mode, as are failed ones.
+   * passes, re-reading the ticker whenever one finishes. Unfinished stages are abandoned (their
+   * late results dropped) and handled per their failure mode, as are failed ones. They are not
+   * interrupted: stages stop cooperatively at {@link Deadline#check}, and an interrupt inside a
+   * library that does file I/O (Lucene's index files) can break it for good.
    */
   private <S extends Stage, R> List<Outcome<R>> runParallel(
       List<StageSpec<S>> specs, Deadline until, TraceBuilder trace, StageCall<S, R> call) {
@@ -502,7 +504,7 @@ public final class Recommender implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       for (FutureTask<Void> t : tasks) {
-        t.cancel(true);
+        t.cancel(false);
       }
       Thread.currentThread().interrupt();
       throw new StageException(
@@ -514,7 +516,7 @@ public final class Recommender implements AutoCloseable {
     long waited = ticker.read() - t0;
     for (int i = 0; i < n; i++) {
       if (!done[i]) {
-        tasks.get(i).cancel(true);
+        tasks.get(i).cancel(false);
       }
     }
     for (int i = 0; i < n; i++) {

@@ -170,7 +170,7 @@ public final class LuceneHnswIndex implements VectorIndex {
     this.flusher =
         Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("shortlist-lucene-flush").daemon(true).factory());
-    this.state = State.open(DirectoryReader.open(writer), new Delta(capacity(), dimension));
+    this.state = State.open(DirectoryReader.open(writer), new Delta(capacity(), dimension), this::closeLater);
   }
 
   /** A builder for an index of {@code dimension}-component vectors compared by {@code metric}. */
@@ -410,7 +410,7 @@ public final class LuceneHnswIndex implements VectorIndex {
       next = s.reader;
       next.incRef();
     }
-    State fresh = State.open(next, new Delta(capacity(), dimension));
+    State fresh = State.open(next, new Delta(capacity(), dimension), this::closeLater);
     writeLock.lock();
     try {
       Delta d = s.delta;
@@ -425,6 +425,24 @@ public final class LuceneHnswIndex implements VectorIndex {
       writeLock.unlock();
     }
     s.release();
+  }
+
+  /**
+   * Runs the closing of a reader nobody uses any more. Closing one can delete index files through
+   * the writer, which checks its lock file's channel, and a channel used by an interrupted thread
+   * is closed for good (the index would accept no more writes). So it runs on the index's own
+   * background thread, never on a caller's, except once the index is closed.
+   */
+  private void closeLater(Runnable closing) {
+    if (!closed) {
+      try {
+        flusher.execute(closing);
+        return;
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shut down meanwhile: close here
+      }
+    }
+    closing.run();
   }
 
   // ---- search ----
@@ -477,7 +495,7 @@ public final class LuceneHnswIndex implements VectorIndex {
     while (true) {
       ensureOpen();
       State s = state;
-      if (s.reader.tryIncRef()) {
+      if (s.tryAcquire()) {
         return s;
       }
       // A flush swapped the state and released this reader meanwhile: take the new one.
@@ -917,13 +935,18 @@ public final class LuceneHnswIndex implements VectorIndex {
     /** Id to global doc (doc base + doc) of the base's live docs. */
     final LongIntHashMap docOfId;
     final Delta delta;
+    /** Holders: the index while this is its current state, plus each search using it. */
+    private final java.util.concurrent.atomic.AtomicInteger refs =
+        new java.util.concurrent.atomic.AtomicInteger(1);
+    private final java.util.function.Consumer<Runnable> closer;
     /** Live base docs superseded so far, and live ids in the delta; written under the lock. */
     volatile int supersededBase;
     volatile int deltaLive;
 
     private State(DirectoryReader reader, Leaf[] leaves, int[] docBases, LongIntHashMap docOfId,
-        Delta delta) {
+        Delta delta, java.util.function.Consumer<Runnable> closer) {
       this.reader = reader;
+      this.closer = closer;
       this.leaves = leaves;
       this.bySize = leaves.clone();
       java.util.Arrays.sort(bySize, (a, b) -> Integer.compare(b.reader.numDocs(), a.reader.numDocs()));
@@ -937,7 +960,9 @@ public final class LuceneHnswIndex implements VectorIndex {
       this.delta = delta;
     }
 
-    static State open(DirectoryReader reader, Delta delta) throws IOException {
+    /** A state over {@code reader} (whose reference it takes over); {@code closer} runs its closing. */
+    static State open(DirectoryReader reader, Delta delta, java.util.function.Consumer<Runnable> closer)
+        throws IOException {
       List<LeafReaderContext> ctx = reader.leaves();
       Leaf[] leaves = new Leaf[ctx.size()];
       int[] bases = new int[ctx.size()];
@@ -952,7 +977,7 @@ public final class LuceneHnswIndex implements VectorIndex {
           }
         }
       }
-      return new State(reader, leaves, bases, docOfId, delta);
+      return new State(reader, leaves, bases, docOfId, delta, closer);
     }
 
     /** Whether {@code id} is present: its latest delta entry is an upsert, or it is in the base. */
@@ -1014,11 +1039,27 @@ public final class LuceneHnswIndex implements VectorIndex {
       return lo;
     }
 
+    /** Takes a reference unless the last one was released; then the caller reads the new state. */
+    boolean tryAcquire() {
+      for (int r = refs.get(); r > 0; r = refs.get()) {
+        if (refs.compareAndSet(r, r + 1)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    /** Drops a reference; the last one hands the reader's closing to the closer. */
     void release() {
-      try {
-        reader.decRef();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      if (refs.decrementAndGet() == 0) {
+        closer.accept(
+            () -> {
+              try {
+                reader.decRef();
+              } catch (IOException | RuntimeException e) {
+                // The files stay until the next successful close; searches are unaffected.
+              }
+            });
       }
     }
   }

@@ -194,6 +194,61 @@ class LuceneHnswIndexTest extends VectorIndexContractTest {
     }
   }
 
+  /**
+   * Regression: a search from an interrupted thread that released the last reference to a
+   * replaced reader closed it there, and the file deletion that follows went through the
+   * writer's lock file channel, which an interrupt closes for good: every later write failed.
+   */
+  @Test
+  void searchesFromInterruptedThreads_neverBreakLaterWrites() throws Exception {
+    try (LuceneHnswIndex index = LuceneHnswIndex.builder(8, Metric.L2).flushThreshold(10).build()) {
+      Random rnd = new Random(seed);
+      for (int i = 0; i < 200; i++) {
+        index.upsert(i, randomVector(rnd));
+      }
+      java.util.concurrent.atomic.AtomicReference<Throwable> writerFailure =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Thread writer =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    Random r = new Random(seed + 1);
+                    try {
+                      for (int i = 0; i < 3_000; i++) {
+                        index.upsert(r.nextInt(400), randomVector(r));
+                      }
+                    } catch (Throwable t) {
+                      writerFailure.set(t);
+                    }
+                  });
+      float[] query = randomVector(rnd);
+      int searches = 0;
+      while (writer.isAlive() || searches < 100) {
+        Thread.currentThread().interrupt();
+        try {
+          assertThat(index.search(query, 5, IdSet.empty(), Deadline.none()).size()).isEqualTo(5);
+        } finally {
+          Thread.interrupted();
+        }
+        searches++;
+      }
+      writer.join();
+
+      assertThat(writerFailure.get()).isNull();
+      index.upsert(10_000, query);
+      index.refresh();
+      assertThat(index.search(query, 1, IdSet.empty(), Deadline.none()).ids()).containsExactly(10_000L);
+    }
+  }
+
+  private static float[] randomVector(Random rnd) {
+    float[] v = new float[8];
+    for (int d = 0; d < 8; d++) {
+      v[d] = rnd.nextFloat();
+    }
+    return v;
+  }
+
   @Test
   void exclusionsOfMostItems_fallBackToExactSearch_andStillReturnK() {
     Random rnd = new Random(seed);
