@@ -2,6 +2,7 @@ package dev.shortlist.bench.cli;
 
 import dev.shortlist.bench.ann.AnnCommand;
 import dev.shortlist.bench.ann.VectorsCommand;
+import dev.shortlist.bench.latency.BenchCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,6 +17,7 @@ import picocli.CommandLine.Command;
       AnnCommand.class,
       VectorsCommand.class,
       ScoreCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ShortlistCli implements Runnable {
