@@ -3,6 +3,7 @@ package dev.shortlist.bench.cli;
 import dev.shortlist.bench.ann.AnnCommand;
 import dev.shortlist.bench.ann.VectorsCommand;
 import dev.shortlist.bench.latency.BenchCommand;
+import dev.shortlist.bench.latency.JmhCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
       VectorsCommand.class,
       ScoreCommand.class,
       BenchCommand.class,
+      JmhCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class ShortlistCli implements Runnable {

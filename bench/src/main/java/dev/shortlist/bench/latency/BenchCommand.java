@@ -35,13 +35,14 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Load-tests the reference workload (N items x D dims with item features; users with",
-      "embeddings, recent activity and Zipf traffic; candidates from HNSW, item-to-item and",
-      "trending; 40 features; a tree ensemble; MMR) and checks the p99 against the budget.",
-      "Open loop at --rate with latencies measured from each request's scheduled send time",
-      "(coordinated omission corrected), or --closed-loop; optional concurrent item upserts",
-      "and user events. Prints p50/p90/p99/p99.9/max, throughput, degraded share, a per-stage",
-      "breakdown and cache hit ratios. Exits 1 when p99 > --budget-ms, 0 otherwise.",
+      "Load-tests the reference workload (N items x D dims with item features;",
+      "users with embeddings, recent activity and Zipf traffic; candidates from",
+      "HNSW, item-to-item and trending; 40 features; a tree ensemble; MMR) and",
+      "checks the p99 against the budget. Open loop at --rate, latencies measured",
+      "from each request's scheduled send time (coordinated omission corrected),",
+      "or --closed-loop; optional concurrent item upserts and user events.",
+      "Prints p50/p90/p99/p99.9/max, throughput, degraded share, a per-stage",
+      "breakdown and cache hit ratios. Exits 1 when p99 > --budget-ms, else 0.",
       "The index and the model are built once and cached (see --cache-dir)."
     })
 public final class BenchCommand implements Callable<Integer> {
@@ -210,14 +211,13 @@ public final class BenchCommand implements Callable<Integer> {
       one.put("max_ms", ms(sh.getMaxValue()));
       stageJson.put(e.getKey(), one);
     }
-    if (!hitRatios.isEmpty()) {
-      StringBuilder b = new StringBuilder();
-      hitRatios.forEach((k, v) -> b.append(String.format(Locale.ROOT, "%s %.1f%%, ", k, 100 * v)));
+    StringBuilder b = new StringBuilder();
+    hitRatios.forEach((k, v) -> b.append(String.format(Locale.ROOT, "%s %.1f%%, ", k, 100 * v)));
+    if (b.length() > 0) {
       b.setLength(b.length() - 2);
-      out.printf(Locale.ROOT, "  caches      hit ratio (Micrometer, measured phase): %s%n", b);
-    } else {
-      out.println("  caches      off");
     }
+    out.printf(Locale.ROOT, "  caches      %shit ratio (Micrometer, measured phase): %s%n",
+        noCache ? "off (user hydration and item features not cached); " : "", b);
     boolean within = r.requests() > 0 && p99 <= budgetMs;
     if (json != null) {
       Map<String, Object> j = new LinkedHashMap<>();
@@ -340,7 +340,9 @@ public final class BenchCommand implements Callable<Integer> {
   }
 
   static String fmt(double v) {
-    return v == Math.rint(v) ? String.format(Locale.ROOT, "%,d", (long) v) : String.format(Locale.ROOT, "%s", v);
+    return v == Math.rint(v) && Math.abs(v) < 1e15
+        ? String.format(Locale.ROOT, "%,d", (long) v)
+        : java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
   }
 
   static String human(Duration d) {

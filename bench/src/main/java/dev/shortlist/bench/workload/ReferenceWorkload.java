@@ -200,6 +200,10 @@ public final class ReferenceWorkload implements AutoCloseable {
    * @param cacheRoot where built indexes and models are kept
    */
   public record Options(boolean caching, Duration storeRoundTrip, Duration storePerItem, Path cacheRoot) {
+
+    /** The system property naming the cache directory (benchmarks pass it to forked JVMs). */
+    public static final String CACHE_PROPERTY = "shortlist.cache.dir";
+
     public Options {
       Objects.requireNonNull(storeRoundTrip, "storeRoundTrip");
       Objects.requireNonNull(storePerItem, "storePerItem");
@@ -227,8 +231,15 @@ public final class ReferenceWorkload implements AutoCloseable {
       return new Options(caching, roundTrip, perItem, cacheRoot);
     }
 
-    /** {@code $SHORTLIST_CACHE}, else {@code ~/.cache/shortlist}. */
+    /**
+     * The system property {@value #CACHE_PROPERTY}, else {@code $SHORTLIST_CACHE}, else {@code
+     * ~/.cache/shortlist}.
+     */
     public static Path defaultCacheRoot() {
+      String property = System.getProperty(CACHE_PROPERTY);
+      if (property != null && !property.isBlank()) {
+        return Path.of(property);
+      }
       String env = System.getenv("SHORTLIST_CACHE");
       return env != null && !env.isBlank()
           ? Path.of(env)
