@@ -82,13 +82,13 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Closed loop instead: each thread sends its next request when one returns.")
   boolean closedLoop;
 
-  @Option(names = "--duration", converter = DurationConverter.class,
+  @Option(names = "--duration", converter = DurationConverter.class, defaultValue = "30s",
       description = "Measured time, e.g. 30s, 500ms, 2m (default: ${DEFAULT-VALUE}).")
-  Duration duration = Duration.ofSeconds(30);
+  Duration duration;
 
-  @Option(names = "--warmup", converter = DurationConverter.class,
+  @Option(names = "--warmup", converter = DurationConverter.class, defaultValue = "10s",
       description = "Unmeasured time first, same load (default: ${DEFAULT-VALUE}).")
-  Duration warmup = Duration.ofSeconds(10);
+  Duration warmup;
 
   @Option(names = "--writes-per-s",
       description = "Concurrent item upserts per second (index + features) (default: ${DEFAULT-VALUE}).")

@@ -73,9 +73,9 @@ public final class JmhCommand implements Callable<Integer> {
   @Option(names = "--iterations", description = "JMH measurement iterations (default: ${DEFAULT-VALUE}).")
   int iterations = 5;
 
-  @Option(names = "--time", converter = BenchCommand.DurationConverter.class,
+  @Option(names = "--time", converter = BenchCommand.DurationConverter.class, defaultValue = "2s",
       description = "Time per JMH iteration, e.g. 2s, 200ms (default: ${DEFAULT-VALUE}).")
-  java.time.Duration time = java.time.Duration.ofSeconds(2);
+  java.time.Duration time;
 
   @Option(names = "--threads", description = "JMH benchmark threads (default: ${DEFAULT-VALUE}).")
   int threads = 1;
