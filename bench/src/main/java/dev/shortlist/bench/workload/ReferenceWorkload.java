@@ -385,6 +385,14 @@ public final class ReferenceWorkload implements AutoCloseable {
     return buildReport;
   }
 
+  /**
+   * The stages that run in parallel with each other, by phase (hydrators, then sources): a
+   * request's critical path counts the slowest of each phase, not their sum.
+   */
+  public static List<List<String>> parallelPhases() {
+    return List.of(List.of("user-embedding"), List.of("ann", "item-to-item", "trending"));
+  }
+
   /** The user id of user index {@code u}. */
   public static String userId(int u) {
     return "user-" + u;
