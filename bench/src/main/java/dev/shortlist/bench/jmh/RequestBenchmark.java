@@ -63,6 +63,9 @@ public class RequestBenchmark {
   private ReferenceWorkload workload;
   private Request[] requests;
   private int cursor;
+  private long served;
+  private long degraded;
+  private final java.util.Map<String, Long> degradedStages = new java.util.TreeMap<>();
 
   @Setup(Level.Trial)
   public void setUp() throws IOException {
@@ -76,12 +79,22 @@ public class RequestBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
+    System.err.printf("%n%,d responses, %,d degraded; stages dropped or skipped: %s%n",
+        served, degraded, degradedStages);
     workload.close();
   }
 
   @Benchmark
   public Response request() {
-    return workload.recommender().recommend(requests[cursor++ & (Fixtures.QUERIES - 1)]);
+    Response r = workload.recommender().recommend(requests[cursor++ & (Fixtures.QUERIES - 1)]);
+    served++;
+    if (r.degraded()) {
+      degraded++;
+      for (var d : r.trace().degradations()) {
+        degradedStages.merge(d.stage() + ":" + d.reason(), 1L, Long::sum);
+      }
+    }
+    return r;
   }
 
   /** Opening the reference workload for benchmarks: progress to stderr, metrics kept in memory. */

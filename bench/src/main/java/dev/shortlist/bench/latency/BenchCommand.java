@@ -188,16 +188,23 @@ public final class BenchCommand implements Callable<Integer> {
     Histogram s = r.serviceTime();
     out.printf(Locale.ROOT, "  service     p50 %.2f ms   p99 %.2f ms   max %.2f ms (from actual send)%n",
         ms(s.getValueAtPercentile(50)), ms(s.getValueAtPercentile(99)), ms(s.getMaxValue()));
-    out.printf(Locale.ROOT, "  degraded    %.2f%% (%,d of %,d responses); %,d empty%n",
-        100 * r.degradedRatio(), r.degraded(), r.requests(), r.empty());
+    out.printf(Locale.ROOT, "  degraded    %.2f%% (%,d of %,d responses); %,d empty (no source in time), %,d empty although candidates survived the filters%n",
+        100 * r.degradedRatio(), r.degraded(), r.requests(), r.empty() - r.emptyWithCandidates(),
+        r.emptyWithCandidates());
     if (r.upserts() + r.events() > 0) {
-      out.printf(Locale.ROOT, "  writes      %.0f upserts/s, %.0f events/s achieved%n",
-          r.upserts() / r.seconds(), r.events() / r.seconds());
+      out.printf(Locale.ROOT, "  writes      %.0f upserts/s, %.0f events/s achieved; %,d failed%n",
+          r.upserts() / r.seconds(), r.events() / r.seconds(), LoadGenerator.FAILED_WRITES.get());
     }
     out.println("  stages      ms per request:      mean      p50      p99      max");
     List<LatencyChart.Stage> chartStages = new ArrayList<>();
     Map<String, Object> stageJson = new LinkedHashMap<>();
-    for (Map.Entry<String, Histogram> e : r.stages().entrySet()) {
+    List<Map.Entry<String, Histogram>> ordered = new ArrayList<>(r.stages().entrySet());
+    List<String> order = ReferenceWorkload.stageOrder();
+    ordered.sort(java.util.Comparator.comparingInt(e -> {
+      int i = order.indexOf(e.getKey());
+      return e.getKey().equals(LoadGenerator.DISPATCH) ? Integer.MAX_VALUE : i < 0 ? order.size() : i;
+    }));
+    for (Map.Entry<String, Histogram> e : ordered) {
       Histogram sh = e.getValue();
       // Stages that did not run in a request (skipped) count as 0 in the mean.
       double mean = sh.getMean() * sh.getTotalCount() / Math.max(1, r.requests()) / 1e6;
@@ -235,6 +242,7 @@ public final class BenchCommand implements Callable<Integer> {
       j.put("errors", r.errors());
       j.put("unsent", r.unsent());
       j.put("empty", r.empty());
+      j.put("empty_with_candidates", r.emptyWithCandidates());
       j.put("service_p99_ms", ms(s.getValueAtPercentile(99)));
       j.put("cache_hit_ratio", new LinkedHashMap<String, Object>(hitRatios));
       Map<String, Object> cfg = new LinkedHashMap<>();

@@ -49,6 +49,7 @@ final class LoadGenerator {
       long requests,
       long degraded,
       long empty,
+      long emptyWithCandidates,
       long errors,
       long unsent,
       double seconds,
@@ -66,11 +67,14 @@ final class LoadGenerator {
 
   private static final long HIGHEST = TimeUnit.SECONDS.toNanos(60);
 
+  /** Upserts and events that threw, over the process. */
+  static final AtomicLong FAILED_WRITES = new AtomicLong();
+
   /**
    * The stage-breakdown row for the time of a request outside its stages' critical path: handing
    * the parallel phases to their threads and waiting to be woken when they finish, merging.
    */
-  static final String DISPATCH = "(dispatch, waits, merge)";
+  static final String DISPATCH = "dispatch/waits";
 
   private static final java.util.Set<String> PARALLEL = ReferenceWorkload.parallelPhases().stream()
       .flatMap(List::stream).collect(java.util.stream.Collectors.toUnmodifiableSet());
@@ -114,7 +118,7 @@ final class LoadGenerator {
       long e0 = events.get();
       Result r = phase(plan, plan.duration(), plan.seed());
       return new Result(r.latency, r.serviceTime, r.stages, r.requests, r.degraded, r.empty,
-          r.errors, r.unsent, r.seconds, upserts.get() - u0, events.get() - e0);
+          r.emptyWithCandidates, r.errors, r.unsent, r.seconds, upserts.get() - u0, events.get() - e0);
     } finally {
       stopWriters.set(true);
       for (Thread w : writers) {
@@ -146,7 +150,7 @@ final class LoadGenerator {
     Histogram latency = new Histogram(HIGHEST, 3);
     Histogram service = new Histogram(HIGHEST, 3);
     Map<String, Histogram> stages = new LinkedHashMap<>();
-    long requests = 0, degraded = 0, empty = 0, errors = 0, unsent = 0;
+    long requests = 0, degraded = 0, empty = 0, emptyWithCandidates = 0, errors = 0, unsent = 0;
     for (Client c : clients) {
       latency.add(c.latency);
       service.add(c.service);
@@ -154,6 +158,7 @@ final class LoadGenerator {
       requests += c.requests;
       degraded += c.degraded;
       empty += c.empty;
+      emptyWithCandidates += c.emptyWithCandidates;
       errors += c.errors;
       unsent += c.unsent;
     }
@@ -162,7 +167,8 @@ final class LoadGenerator {
     if (plan.closedLoop()) {
       seconds = (end - start) / 1e9;
     }
-    return new Result(latency, service, stages, requests, degraded, empty, errors, unsent, seconds, 0, 0);
+    return new Result(latency, service, stages, requests, degraded, empty, emptyWithCandidates,
+        errors, unsent, seconds, 0, 0);
   }
 
   /** One client thread: its share of the schedule (open loop) or back-to-back requests. */
@@ -178,7 +184,7 @@ final class LoadGenerator {
     final Histogram latency = new Histogram(HIGHEST, 3);
     final Histogram service = new Histogram(HIGHEST, 3);
     final Map<String, Histogram> stages = new LinkedHashMap<>();
-    long requests, degraded, empty, errors, unsent, lastDone;
+    long requests, degraded, empty, emptyWithCandidates, errors, unsent, lastDone;
 
     Client(ReferenceWorkload workload, Plan plan, int index, long start, long end, long giveUp,
         SplittableRandom rnd) {
@@ -241,6 +247,13 @@ final class LoadGenerator {
       }
       if (r.items().isEmpty()) {
         empty++;
+        int removed = 0;
+        for (int n : r.trace().removedPerFilter().values()) {
+          removed += n;
+        }
+        if (r.trace().mergedCandidates() > removed) {
+          emptyWithCandidates++; // breaks the contract: candidates survived, nothing returned
+        }
       }
       Map<String, Long> nanos = r.trace().stageNanos();
       long critical = 0;
@@ -279,7 +292,13 @@ final class LoadGenerator {
           continue;
         }
         waitUntil(scheduled);
-        action.accept(rnd);
+        try {
+          action.accept(rnd);
+        } catch (RuntimeException e) {
+          if (FAILED_WRITES.getAndIncrement() == 0) {
+            System.err.println(name + ": " + e); // the first failure; the rest are counted
+          }
+        }
       }
     });
   }

@@ -393,6 +393,12 @@ public final class ReferenceWorkload implements AutoCloseable {
     return List.of(List.of("user-embedding"), List.of("ann", "item-to-item", "trending"));
   }
 
+  /** Every stage's name, in pipeline order. */
+  public static List<String> stageOrder() {
+    return List.of("user-embedding", "ann", "item-to-item", "trending", "exclusions", "seen",
+        "features", "trees", "mmr");
+  }
+
   /** The user id of user index {@code u}. */
   public static String userId(int u) {
     return "user-" + u;
@@ -851,10 +857,16 @@ public final class ReferenceWorkload implements AutoCloseable {
         how = "from cache " + saved;
       }
       // Serve a copy: live upserts write to the index's directory, the cached one stays pristine.
-      Path copy = Files.createTempDirectory("shortlist-serving-index-");
+      // The copy lives next to the cache (not in a shared temporary directory), without the
+      // saved writer's lock file: the serving writer creates its own.
+      Path servingRoot = dir.resolve("serving");
+      Files.createDirectories(servingRoot);
+      Path copy = Files.createTempDirectory(servingRoot, "index-");
       try (Stream<Path> files = Files.list(saved)) {
         for (Path f : files.toList()) {
-          Files.copy(f, copy.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+          if (!f.getFileName().toString().equals("write.lock")) {
+            Files.copy(f, copy.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+          }
         }
       }
       LuceneHnswIndex index = LuceneHnswIndex.open(copy);

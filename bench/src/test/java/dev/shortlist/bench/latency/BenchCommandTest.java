@@ -58,12 +58,13 @@ class BenchCommandTest {
         .containsPattern("latency     p50 [0-9.]+ ms   p90 [0-9.]+ ms   p99 [0-9.]+ ms   p99.9 [0-9.]+ ms   max [0-9.]+ ms")
         .contains("coordinated omission corrected")
         .containsPattern("degraded    100.00% \\(40 of 40 responses\\)")
+        .contains("0 empty although candidates survived the filters")
         .contains("user-embedding", "ann", "item-to-item", "trending")
         .contains("hit ratio");
 
     String j = Files.readString(json);
     for (String key : List.of("p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "throughput_rps",
-        "degraded_ratio", "stages", "cache_hit_ratio")) {
+        "degraded_ratio", "stages", "cache_hit_ratio", "empty_with_candidates")) {
       assertThat(j).contains("\"" + key + "\": ");
     }
     assertThat(j).contains("\"ann\": {\"mean_ms\": ").contains("\"within_budget\": false");
