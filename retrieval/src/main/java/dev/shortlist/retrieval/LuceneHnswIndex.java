@@ -989,21 +989,10 @@ public final class LuceneHnswIndex implements VectorIndex {
     }
 
     void release() {
-      // The last release of a replaced reader closes it, and the writer then deletes files and
-      // checks its lock through an interruptible FileChannel. From a thread whose interrupt flag
-      // is set (a search cancelled at its deadline), that I/O closes the lock's channel and the
-      // writer fails for good ("FileLock invalidated by an external force"). Release with the
-      // flag cleared, then restore it. (An interrupt arriving during the release itself can
-      // still do it; closing replaced readers off the request threads would rule that out.)
-      boolean interrupted = Thread.interrupted();
       try {
         reader.decRef();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
-      } finally {
-        if (interrupted) {
-          Thread.currentThread().interrupt();
-        }
       }
     }
   }
