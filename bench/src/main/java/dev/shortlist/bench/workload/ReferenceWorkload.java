@@ -505,10 +505,13 @@ public final class ReferenceWorkload implements AutoCloseable {
 
   @Override
   public void close() {
-    recommender.close();
-    index.close();
-    if (servingCopy != null) {
-      deleteRecursively(servingCopy);
+    try {
+      recommender.close();
+      index.close();
+    } finally {
+      if (servingCopy != null) {
+        deleteRecursively(servingCopy);
+      }
     }
   }
 
