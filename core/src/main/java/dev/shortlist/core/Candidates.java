@@ -205,7 +205,7 @@ public final class Candidates {
    * that gave it (the earlier list on ties). Rows keep first-seen order. Feature matrices and
    * ranking scores are dropped: merging happens before ranking.
    */
-  static Candidates merge(List<Candidates> parts) {
+  public static Candidates merge(List<Candidates> parts) {
     int total = 0;
     List<String> names = new ArrayList<>();
     for (Candidates c : parts) {

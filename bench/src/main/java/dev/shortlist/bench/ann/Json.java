@@ -6,13 +6,14 @@ import java.util.Map;
 
 /**
  * Just enough JSON for the benchmark's output: objects (maps, in their order), arrays (lists),
- * strings, numbers, booleans and null. A NaN or infinite number is written as null.
+ * strings, numbers, booleans and null. A NaN or infinite number is written as null. Shared by
+ * the commands that write JSON ({@code ann}, {@code bench}).
  */
-final class Json {
+public final class Json {
 
   private Json() {}
 
-  static String write(Object value) {
+  public static String write(Object value) {
     StringBuilder b = new StringBuilder();
     write(b, value, 0);
     return b.append('\n').toString();

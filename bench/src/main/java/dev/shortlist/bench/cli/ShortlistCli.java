@@ -2,6 +2,8 @@ package dev.shortlist.bench.cli;
 
 import dev.shortlist.bench.ann.AnnCommand;
 import dev.shortlist.bench.ann.VectorsCommand;
+import dev.shortlist.bench.latency.BenchCommand;
+import dev.shortlist.bench.latency.JmhCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,6 +18,8 @@ import picocli.CommandLine.Command;
       AnnCommand.class,
       VectorsCommand.class,
       ScoreCommand.class,
+      BenchCommand.class,
+      JmhCommand.class,
       dev.shortlist.bench.eval.EvalCommand.class,
       CommandLine.HelpCommand.class
     })

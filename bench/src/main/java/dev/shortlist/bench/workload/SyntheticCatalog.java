@@ -125,6 +125,17 @@ public final class SyntheticCatalog {
     return s;
   }
 
+  /** The dot product of items {@code a} and {@code b}'s embeddings (their cosine). */
+  public float similarity(int a, int b) {
+    float s = 0;
+    int x = a * dim;
+    int y = b * dim;
+    for (int d = 0; d < dim; d++) {
+      s += vectors[x + d] * vectors[y + d];
+    }
+    return s;
+  }
+
   public int clusterOf(int i) {
     return clusterOf[i];
   }

@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Test;
  */
 class BenchmarkListTest {
 
+  /** Where JMH puts the generated stubs of {@code benchmark}'s methods. */
+  private static String generated(Class<?> benchmark) {
+    return benchmark.getPackageName() + ".jmh_generated." + benchmark.getSimpleName();
+  }
+
   @Test
   void compilation_generatesTheBenchmarkList_namingEveryBenchmark() throws IOException {
     List<URL> lists =
@@ -32,6 +37,11 @@ class BenchmarkListTest {
         .contains(
             ExactSearchBenchmark.class.getName(),
             HnswSearchBenchmark.class.getName(),
-            LiveUpdateBenchmark.class.getName());
+            LiveUpdateBenchmark.class.getName(),
+            generated(RequestBenchmark.class) + "_request_jmhTest",
+            generated(StageBenchmark.class) + "_retrieval_jmhTest",
+            generated(StageBenchmark.class) + "_featureAssembly_jmhTest",
+            generated(StageBenchmark.class) + "_scoring_jmhTest",
+            generated(StageBenchmark.class) + "_selection_jmhTest");
   }
 }
