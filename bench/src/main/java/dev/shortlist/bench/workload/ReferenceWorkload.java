@@ -26,6 +26,7 @@ import dev.shortlist.ranking.FeatureAssembly;
 import dev.shortlist.ranking.TreeEnsembleScorer;
 import dev.shortlist.retrieval.EmbeddingSource;
 import dev.shortlist.retrieval.ExactIndex;
+import dev.shortlist.retrieval.FaissIndex;
 import dev.shortlist.retrieval.ItemToItemSource;
 import dev.shortlist.retrieval.LuceneHnswIndex;
 import dev.shortlist.retrieval.Metric;
@@ -802,12 +803,18 @@ public final class ReferenceWorkload implements AutoCloseable {
         return;
       }
       if (spec.startsWith("faiss:")) {
-        // The FAISS binding is being added as a VectorIndex; once it exists, open it here.
-        throw new IllegalArgumentException(
-            "index '" + spec + "': FAISS indexes are not available yet in this build");
+        if (spec.length() == "faiss:".length()) {
+          throw new IllegalArgumentException(
+              "index '" + spec + "': give a FAISS factory string, e.g. faiss:HNSW32");
+        }
+        if (!FaissIndex.isAvailable()) {
+          throw new IllegalArgumentException(
+              "index '" + spec + "': " + FaissIndex.unavailableReason());
+        }
+        return;
       }
       throw new IllegalArgumentException(
-          "unknown index '" + spec + "'; known: lucene-hnsw, exact, faiss:<factory> (pending)");
+          "unknown index '" + spec + "'; known: lucene-hnsw, exact, faiss:<factory>");
     }
 
     static Opened open(Spec spec, SyntheticCatalog catalog, Path dir, PrintWriter log)
@@ -821,6 +828,9 @@ public final class ReferenceWorkload implements AutoCloseable {
         return new Opened(index, null, String.format(Locale.ROOT,
             "  index      exact (%s), built in %.1f s%n", ExactIndex.vectorImplementation(),
             (System.nanoTime() - t0) / 1e9));
+      }
+      if (spec.index().startsWith("faiss:")) {
+        return openFaiss(spec, catalog, dir, log, t0);
       }
       Path saved = dir.resolve("index-lucene-hnsw-M" + HNSW_M + "-beam" + HNSW_BEAM);
       String how;
@@ -877,6 +887,46 @@ public final class ReferenceWorkload implements AutoCloseable {
           "  index      Lucene HNSW M=%d beam=%d ef=%d, %d segment(s), %s%n",
           HNSW_M, HNSW_BEAM, index.efSearch(), index.segmentCount(), how));
     }
+  }
+
+  /**
+   * A FAISS index from its factory string (trained on the catalogue when it needs training),
+   * cached as a FAISS file; served from that file (searches and writes work in memory).
+   */
+  private static IndexChoice.Opened openFaiss(
+      Spec spec, SyntheticCatalog catalog, Path dir, PrintWriter log, long t0) throws IOException {
+    String factory = spec.index().substring("faiss:".length());
+    Path saved = dir.resolve("index-faiss-" + factory.replaceAll("[^A-Za-z0-9_.-]", "_") + ".faiss");
+    String how;
+    if (!Files.isRegularFile(saved)) {
+      log.printf(Locale.ROOT, "  index      building FAISS %s over %,d items, once; cached in %s%n",
+          factory, spec.items(), saved);
+      log.flush();
+      try (FaissIndex built = FaissIndex.builder(spec.dim(), Metric.COSINE).factory(factory).build()) {
+        long[] ids = new long[spec.items()];
+        float[] flat = new float[spec.items() * spec.dim()];
+        for (int i = 0; i < ids.length; i++) {
+          ids[i] = i;
+          System.arraycopy(catalog.vector(i), 0, flat, i * spec.dim(), spec.dim());
+        }
+        if (!built.isTrained()) {
+          built.train(flat);
+        }
+        ProgressLine p = new ProgressLine("indexing", spec.items(), log);
+        built.upsertAll(ids, flat, p::update);
+        p.done();
+        Path tmp = dir.resolve(saved.getFileName() + ".tmp");
+        built.save(tmp);
+        Files.move(tmp, saved, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      }
+      how = String.format(Locale.ROOT, "built in %.1f s (%,.0f items/s) and cached in %s",
+          (System.nanoTime() - t0) / 1e9, spec.items() / ((System.nanoTime() - t0) / 1e9), saved);
+    } else {
+      how = "from cache " + saved;
+    }
+    FaissIndex index = FaissIndex.open(saved, spec.dim(), Metric.COSINE);
+    return new IndexChoice.Opened(index, null, String.format(Locale.ROOT,
+        "  index      FAISS %s (%s), %s%n", factory, index.description(), how));
   }
 
   /** Progress on a log: a line per quarter, with the rate. Not thread-safe. */

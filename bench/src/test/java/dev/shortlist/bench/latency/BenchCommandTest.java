@@ -99,8 +99,18 @@ class BenchCommandTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("'soon' is not a duration");
 
-    r = bench("--index", "faiss:HNSW32");
+    r = bench("--index", "faiss:");
     assertThat(r.exit()).isEqualTo(2);
-    assertThat(r.err()).contains("FAISS indexes are not available yet");
+    assertThat(r.err()).contains("give a FAISS factory string");
+  }
+
+  @Test
+  void faissIndex_servesTheWorkload_whenTheNativeLibraryIsThere() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        dev.shortlist.retrieval.FaissIndex.isAvailable(),
+        () -> "FAISS native library absent: " + dev.shortlist.retrieval.FaissIndex.unavailableReason());
+    Run r = bench("--budget-ms", "60000", "--index", "faiss:HNSW16", "--writes-per-s", "0");
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("FAISS HNSW16").contains("PASS: p99");
   }
 }
