@@ -121,6 +121,8 @@ public final class LuceneHnswIndex implements VectorIndex {
   private final Directory directory;
   private final Path path;
   private final IndexWriter writer;
+  /** The writer's merge policy; its size cap follows the largest segment (under the flush lock). */
+  private final TieredMergePolicy merges;
   /** Serialises appends to the delta; searches never take it. */
   private final ReentrantLock writeLock = new ReentrantLock();
   /** Serialises moves of the delta into Lucene (and other whole-index operations). */
@@ -158,9 +160,15 @@ public final class LuceneHnswIndex implements VectorIndex {
             .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
             .setRAMBufferSizeMB(b.ramBufferMb)
             .setCommitOnClose(path != null);
-    TieredMergePolicy merges = new TieredMergePolicy();
+    this.merges = new TieredMergePolicy();
     // Few segments: every segment is a separate graph search.
     merges.setSegmentsPerTier(3);
+    // Merging a large segment that has deletions rebuilds (repairs) its graph: many seconds of a
+    // core for a 100k-vector segment. So the largest segment is left out of ordinary merges (the
+    // cap below, set to 0.8 × its size after every reopen, makes it "too large" to merge) and is
+    // rewritten alone only once half of it is superseded; the segments that updates create merge
+    // among themselves, which is cheap.
+    merges.setDeletesPctAllowed(50);
     config.setMergePolicy(merges);
     // Merges run in the thread whose flush triggered them: for live updates that is the one
     // background flush thread, so flushing and merging together never take more than one core
@@ -171,6 +179,7 @@ public final class LuceneHnswIndex implements VectorIndex {
         Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("shortlist-lucene-flush").daemon(true).factory());
     this.state = State.open(DirectoryReader.open(writer), new Delta(capacity(), dimension), this::closeLater);
+    capMerges(state);
   }
 
   /** A builder for an index of {@code dimension}-component vectors compared by {@code metric}. */
@@ -411,6 +420,7 @@ public final class LuceneHnswIndex implements VectorIndex {
       next.incRef();
     }
     State fresh = State.open(next, new Delta(capacity(), dimension), this::closeLater);
+    capMerges(fresh);
     writeLock.lock();
     try {
       Delta d = s.delta;
@@ -425,6 +435,17 @@ public final class LuceneHnswIndex implements VectorIndex {
       writeLock.unlock();
     }
     s.release();
+  }
+
+  /** Sets the merge size cap to 0.8 × the largest segment (at least 16 MB): see the constructor. */
+  private void capMerges(State s) throws IOException {
+    long largest = 0;
+    for (Leaf leaf : s.leaves) {
+      if (leaf.reader instanceof SegmentReader sr) {
+        largest = Math.max(largest, sr.getSegmentInfo().sizeInBytes());
+      }
+    }
+    merges.setMaxMergedSegmentMB(Math.max(16, 0.8 * largest / (1024.0 * 1024.0)));
   }
 
   /**
