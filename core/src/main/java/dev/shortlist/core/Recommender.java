@@ -75,6 +75,16 @@ public final class Recommender implements AutoCloseable {
   private final AtomicLong activityVersions = new AtomicLong();
 
   private final Timer requestTimer;
+  /**
+   * Recent cost of ranking (feature assembly and scorers) per candidate, in nanoseconds, 0 until
+   * a request has been ranked: it follows a lower measurement at once and a higher one slowly
+   * (a cold JVM's first rankings are slow). Racy updates are harmless; it is an estimate.
+   */
+  private volatile double rankNanosPerCandidate;
+  /** Ticker time of the last completed ranking; a skip older than {@link #RANK_PROBE_NANOS} ranks. */
+  private volatile long lastRankedAt;
+  /** While ranking is being skipped for time, one request per this interval ranks anyway. */
+  private static final long RANK_PROBE_NANOS = TimeUnit.SECONDS.toNanos(1);
   private final Counter interactionsCounter;
 
   private Recommender(Builder b) {
@@ -200,29 +210,62 @@ public final class Recommender implements AutoCloseable {
       candidates = filter(f, query, candidates, trace);
     }
 
-    // 4. Features and scores, while time remains.
+    // 4. Features and scores, while time remains: ranking is skipped (retrieval order kept) when
+    // the recent cost per candidate says it cannot finish within what is left of the budget.
     boolean canScore = true;
-    if (assembler != null && !candidates.isEmpty()) {
+    boolean ranks = (assembler != null || !scorers.isEmpty()) && !candidates.isEmpty();
+    long rankStart = ticker.read();
+    int ranked = candidates.size();
+    if (ranks) {
+      long needed = (long) (rankNanosPerCandidate * candidates.size());
+      long left = deadline.remainingNanos();
+      if (needed > left && rankStart - lastRankedAt < RANK_PROBE_NANOS) {
+        String why = String.format(java.util.Locale.ROOT,
+            "not enough time left to rank %d candidates: about %.2f ms needed, %.2f ms left",
+            candidates.size(), needed / 1e6, left / 1e6);
+        if (assembler != null) {
+          skip(assembler, trace, why);
+        }
+        for (StageSpec<Scorer> s : scorers) {
+          skip(s, trace, why);
+        }
+        ranks = false;
+        canScore = false;
+      }
+    }
+    boolean rankedFully = ranks;
+    if (ranks && assembler != null && !candidates.isEmpty()) {
       if (deadline.isExpired()) {
         skip(assembler, trace, "deadline passed before feature assembly");
         canScore = false;
       } else {
         Candidates withFeatures = assemble(query, candidates, trace);
         canScore = withFeatures != null;
+        rankedFully &= canScore;
         candidates = withFeatures == null ? candidates : withFeatures;
       }
     }
     for (StageSpec<Scorer> s : scorers) {
-      if (candidates.isEmpty()) {
+      if (candidates.isEmpty() || !ranks) {
         break;
       }
       if (!canScore) {
         skip(s, trace, "features unavailable");
+        rankedFully = false;
       } else if (deadline.isExpired()) {
         skip(s, trace, "deadline passed before scoring");
+        rankedFully = false;
       } else {
         candidates = score(s, query, candidates, trace);
       }
+    }
+    if (rankedFully && ranked > 0) {
+      long now = ticker.read();
+      double perCandidate = (now - rankStart) / (double) ranked;
+      double old = rankNanosPerCandidate;
+      rankNanosPerCandidate =
+          old == 0 || perCandidate < old ? perCandidate : 0.9 * old + 0.1 * perCandidate;
+      lastRankedAt = now;
     }
 
     // 5. Select.

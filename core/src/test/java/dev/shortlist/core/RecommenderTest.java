@@ -337,6 +337,45 @@ class RecommenderTest {
   }
 
   @Test
+  void recommend_rankingThatCannotFinishInTheBudgetLeft_isSkipped_keepingRetrievalOrder() {
+    recommender =
+        base()
+            .source(Stages.fixed("a", new long[] {1, 2, 3}, new float[] {3, 2, 1}))
+            .scorer(
+                Stages.scoreById(
+                    "slow-by-id",
+                    id -> {
+                      ticker.advance(Duration.ofMillis(10)); // 10 ms per candidate
+                      return id;
+                    }))
+            .build();
+
+    Response ranked = recommender.recommend(request("u", 3));
+    Response tight =
+        recommender.recommend(Request.forUser("u").size(3).budget(Duration.ofMillis(20)).build());
+    Response roomy = recommender.recommend(request("u", 3));
+
+    assertThat(ranked.ids()).containsExactly(3, 2, 1);
+    assertThat(ranked.degraded()).isFalse();
+    assertThat(tight.ids()).containsExactly(1, 2, 3);
+    assertThat(tight.trace().degradations())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.stage()).isEqualTo("slow-by-id");
+              assertThat(d.reason()).isEqualTo(Degradation.Reason.SKIPPED);
+              assertThat(d.detail()).contains("not enough time left to rank 3 candidates");
+            });
+    assertThat(roomy.ids()).containsExactly(3, 2, 1);
+
+    // A skip more than a second after the last ranking ranks anyway, so the estimate recovers.
+    ticker.advance(Duration.ofSeconds(2));
+    Response probe =
+        recommender.recommend(Request.forUser("u").size(3).budget(Duration.ofMillis(20)).build());
+    assertThat(probe.ids()).containsExactly(3, 2, 1);
+  }
+
+  @Test
   void recommend_selectorBreakingTheContract_failsTheRequest() {
     recommender =
         Recommender.builder()
