@@ -22,7 +22,13 @@ class MovieLensExampleTest {
   private static Path data() {
     String shared = System.getProperty("shortlist.shared.dir");
     Path dir = shared == null ? null : Path.of(shared, "data", "movielens-small");
-    assumeThat(dir != null && Files.isRegularFile(dir.resolve("ratings.csv")))
+    boolean present = dir != null && Files.isRegularFile(dir.resolve("ratings.csv"));
+    if (!present) {
+      // Surefire's console does not show assumption messages: say it where the build log shows it.
+      System.err.println("SKIPPED MovieLensExampleTest: MovieLens small not found under"
+          + " shortlist.shared.dir=" + shared + " (expects ../shared/data/movielens-small)");
+    }
+    assumeThat(present)
         .as("MovieLens small not found under shortlist.shared.dir=%s; skipping the example test", shared)
         .isTrue();
     return dir;
