@@ -23,4 +23,36 @@ public interface QueryHydrator<T> extends Stage {
   default boolean cacheable() {
     return false;
   }
+
+  /**
+   * A cacheable hydrator named {@code "user-embedding"} that attaches {@code lookup.apply(userId)}
+   * under {@link QueryKey#USER_EMBEDDING} (a null result: the user has no embedding). The lookup
+   * must be thread-safe. Its result is cached per user until the user's activity changes, so a
+   * user's embedding should change only together with their activity (through {@link
+   * Recommender#record}).
+   */
+  static QueryHydrator<float[]> userEmbedding(java.util.function.Function<String, float[]> lookup) {
+    java.util.Objects.requireNonNull(lookup, "lookup");
+    return new QueryHydrator<>() {
+      @Override
+      public String name() {
+        return "user-embedding";
+      }
+
+      @Override
+      public QueryKey<float[]> key() {
+        return QueryKey.USER_EMBEDDING;
+      }
+
+      @Override
+      public float[] hydrate(Request request, UserActivity activity, Deadline deadline) {
+        return lookup.apply(request.userId());
+      }
+
+      @Override
+      public boolean cacheable() {
+        return true;
+      }
+    };
+  }
 }

@@ -376,6 +376,20 @@ class RecommenderTest {
   }
 
   @Test
+  void userEmbeddingHydrator_attachesTheLookedUpVector_andIsCacheable() throws Exception {
+    QueryHydrator<float[]> h =
+        QueryHydrator.userEmbedding(java.util.Map.of("u", new float[] {1, 2})::get);
+
+    assertThat(h.name()).isEqualTo("user-embedding");
+    assertThat(h.key()).isEqualTo(QueryKey.USER_EMBEDDING);
+    assertThat(h.cacheable()).isTrue();
+    assertThat(h.hydrate(request("u", 1), UserActivity.of("u", java.util.List.of()), Deadline.none()))
+        .containsExactly(1, 2);
+    assertThat(h.hydrate(request("v", 1), UserActivity.of("v", java.util.List.of()), Deadline.none()))
+        .isNull();
+  }
+
+  @Test
   void recommend_selectorBreakingTheContract_failsTheRequest() {
     recommender =
         Recommender.builder()

@@ -1,10 +1,7 @@
 package dev.shortlist.retrieval;
 
-import dev.shortlist.core.Deadline;
 import dev.shortlist.core.QueryHydrator;
 import dev.shortlist.core.QueryKey;
-import dev.shortlist.core.Request;
-import dev.shortlist.core.UserActivity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,27 +96,7 @@ public final class Embeddings {
    * user not in training), named {@code "user-embedding"}, cacheable.
    */
   public QueryHydrator<float[]> userHydrator() {
-    return new QueryHydrator<>() {
-      @Override
-      public String name() {
-        return "user-embedding";
-      }
-
-      @Override
-      public QueryKey<float[]> key() {
-        return QueryKey.USER_EMBEDDING;
-      }
-
-      @Override
-      public float[] hydrate(Request request, UserActivity activity, Deadline deadline) {
-        return user(request.userId());
-      }
-
-      @Override
-      public boolean cacheable() {
-        return true;
-      }
-    };
+    return QueryHydrator.userEmbedding(this::user);
   }
 
   @Override

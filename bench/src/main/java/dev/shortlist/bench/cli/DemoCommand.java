@@ -3,7 +3,6 @@ package dev.shortlist.bench.cli;
 import dev.shortlist.bench.workload.SyntheticCatalog;
 import dev.shortlist.core.CandidateSource;
 import dev.shortlist.core.Candidates;
-import dev.shortlist.core.Deadline;
 import dev.shortlist.core.Filters;
 import dev.shortlist.core.Interaction;
 import dev.shortlist.core.Query;
@@ -12,7 +11,6 @@ import dev.shortlist.core.QueryKey;
 import dev.shortlist.core.Recommender;
 import dev.shortlist.core.Request;
 import dev.shortlist.core.Response;
-import dev.shortlist.core.UserActivity;
 import dev.shortlist.ranking.FeatureAssembly;
 import dev.shortlist.ranking.LinearScorer;
 import dev.shortlist.ranking.TopKSelector;
@@ -170,28 +168,7 @@ final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
   private Recommender buildPipeline(
       SyntheticCatalog catalog, VectorIndex index, Map<String, float[]> embeddings) {
-    QueryHydrator<float[]> userEmbedding =
-        new QueryHydrator<>() {
-          @Override
-          public String name() {
-            return "user-embedding";
-          }
-
-          @Override
-          public QueryKey<float[]> key() {
-            return QueryKey.USER_EMBEDDING;
-          }
-
-          @Override
-          public float[] hydrate(Request request, UserActivity activity, Deadline deadline) {
-            return embeddings.get(request.userId());
-          }
-
-          @Override
-          public boolean cacheable() {
-            return true;
-          }
-        };
+    QueryHydrator<float[]> userEmbedding = QueryHydrator.userEmbedding(embeddings::get);
     int[] top = catalog.mostPopular(POPULAR);
     Candidates.Builder pb = Candidates.builder("popular", top.length);
     for (int id : top) {

@@ -3,14 +3,12 @@ package dev.shortlist.examples.service;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.shortlist.core.CachedItemFeatures;
-import dev.shortlist.core.Deadline;
 import dev.shortlist.core.FeatureSchema;
 import dev.shortlist.core.Filters;
 import dev.shortlist.core.IdSet;
 import dev.shortlist.core.InMemoryItemFeatures;
 import dev.shortlist.core.Interaction;
 import dev.shortlist.core.QueryHydrator;
-import dev.shortlist.core.QueryKey;
 import dev.shortlist.core.Recommender;
 import dev.shortlist.core.Request;
 import dev.shortlist.core.Response;
@@ -105,29 +103,8 @@ public final class RecommendationService implements AutoCloseable {
         .description("items in the catalogue")
         .register(b.registry);
 
-    QueryHydrator<float[]> userEmbedding =
-        new QueryHydrator<>() {
-          @Override
-          public String name() {
-            return "user-embedding";
-          }
-
-          @Override
-          public QueryKey<float[]> key() {
-            return QueryKey.USER_EMBEDDING;
-          }
-
-          @Override
-          public float[] hydrate(Request r, UserActivity a, Deadline d) {
-            return userEmbeddings.get(r.userId());
-          }
-
-          /** The embedding changes only through {@link #record}, which bumps the activity. */
-          @Override
-          public boolean cacheable() {
-            return true;
-          }
-        };
+    // Cacheable: an embedding changes only through record(), which bumps the user's activity.
+    QueryHydrator<float[]> userEmbedding = QueryHydrator.userEmbedding(userEmbeddings::get);
     this.recommender =
         Recommender.builder()
             .hydrator(userEmbedding)
