@@ -6,8 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -67,25 +65,40 @@ public final class CachedItemFeatures implements ItemFeatureStore {
       throw new IllegalArgumentException(
           "out has " + out.length + " floats, expected " + ids.length + " × " + width);
     }
-    Map<Long, float[]> found =
-        new HashMap<>(cache.getAllPresent(Arrays.stream(ids).boxed().toList()));
-    long[] fetch = Arrays.stream(ids).filter(id -> !found.containsKey(id)).distinct().toArray();
-    if (fetch.length > 0) {
-      // Read the invalidation count before the store: a value fetched before an update but
-      // stored after its invalidate() would otherwise stay cached, stale, until it expires.
-      long seen = invalidations.get();
-      float[] values = new float[fetch.length * width];
-      store.lookup(fetch, values);
-      for (int i = 0; i < fetch.length; i++) {
-        float[] row = Arrays.copyOfRange(values, i * width, (i + 1) * width);
-        found.put(fetch[i], row);
-        // Cached only if no invalidate() began since the read; one that begins after this
-        // check removes the entry once this compute returns.
-        cache.asMap().compute(fetch[i], (id, old) -> invalidations.get() == seen ? row : old);
+    // One cache probe per id, rows copied straight into place; the misses go to the store in one
+    // batch (duplicates included: rarer than the cost of removing them).
+    int[] missing = new int[ids.length];
+    int misses = 0;
+    for (int i = 0; i < ids.length; i++) {
+      float[] row = cache.getIfPresent(ids[i]);
+      if (row == null) {
+        missing[misses++] = i;
+      } else {
+        System.arraycopy(row, 0, out, i * width, width);
       }
     }
-    for (int i = 0; i < ids.length; i++) {
-      System.arraycopy(found.get(ids[i]), 0, out, i * width, width);
+    if (misses == 0) {
+      return;
+    }
+    long[] fetch = new long[misses];
+    for (int m = 0; m < misses; m++) {
+      fetch[m] = ids[missing[m]];
+    }
+    // Read the invalidation count before the store: a value fetched before an update but stored
+    // after its invalidate() would otherwise stay cached, stale, until it expires.
+    long seen = invalidations.get();
+    float[] values = new float[misses * width];
+    store.lookup(fetch, values);
+    for (int m = 0; m < misses; m++) {
+      System.arraycopy(values, m * width, out, missing[m] * width, width);
+      cache.put(fetch[m], Arrays.copyOfRange(values, m * width, (m + 1) * width));
+    }
+    // An invalidate() that began since the read may have run before the puts: drop what was put.
+    // One that begins after this check removes the entries itself (its removal follows its count).
+    if (invalidations.get() != seen) {
+      for (long id : fetch) {
+        cache.invalidate(id);
+      }
     }
   }
 
