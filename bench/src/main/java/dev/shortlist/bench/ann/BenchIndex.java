@@ -1,6 +1,7 @@
 package dev.shortlist.bench.ann;
 
 import dev.shortlist.retrieval.Metric;
+import dev.shortlist.retrieval.VectorIndex;
 import dev.shortlist.retrieval.Neighbors;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,14 +12,23 @@ import java.nio.file.Path;
  */
 interface BenchIndex extends AutoCloseable {
 
+  /** The index being benchmarked. */
+  VectorIndex index();
+
   /** Number of vectors indexed. */
-  int size();
+  default int size() {
+    return index().size();
+  }
 
   /** Components per vector. */
-  int dimension();
+  default int dimension() {
+    return index().dimension();
+  }
 
   /** How vectors are compared. */
-  Metric metric();
+  default Metric metric() {
+    return index().metric();
+  }
 
   /** Estimated bytes the index holds (vectors, graph, ids). */
   long memoryBytes();
@@ -44,7 +54,9 @@ interface BenchIndex extends AutoCloseable {
   }
 
   @Override
-  void close();
+  default void close() {
+    index().close();
+  }
 
   /** One search with fixed k and setting. Thread-safe. */
   @FunctionalInterface

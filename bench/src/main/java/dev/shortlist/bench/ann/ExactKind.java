@@ -50,18 +50,8 @@ final class ExactKind implements IndexKind {
     progress.accept(base.rows());
     return new BenchIndex() {
       @Override
-      public int size() {
-        return index.size();
-      }
-
-      @Override
-      public int dimension() {
-        return index.dimension();
-      }
-
-      @Override
-      public Metric metric() {
-        return index.metric();
+      public ExactIndex index() {
+        return index;
       }
 
       @Override
@@ -73,11 +63,6 @@ final class ExactKind implements IndexKind {
       @Override
       public Searcher searcher(int k, int setting) {
         return query -> index.search(query, k);
-      }
-
-      @Override
-      public void close() {
-        index.close();
       }
     };
   }

@@ -102,21 +102,6 @@ final class FaissKind implements IndexKind {
   private record Built(FaissIndex index) implements BenchIndex {
 
     @Override
-    public int size() {
-      return index.size();
-    }
-
-    @Override
-    public int dimension() {
-      return index.dimension();
-    }
-
-    @Override
-    public Metric metric() {
-      return index.metric();
-    }
-
-    @Override
     public long memoryBytes() {
       return index.memoryBytes();
     }
@@ -136,11 +121,6 @@ final class FaissKind implements IndexKind {
     @Override
     public void save(Path path) throws IOException {
       index.save(Files.isDirectory(path) ? path.resolve(FILE_IN_DIRECTORY) : path);
-    }
-
-    @Override
-    public void close() {
-      index.close();
     }
   }
 }

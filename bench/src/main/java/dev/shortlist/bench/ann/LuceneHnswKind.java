@@ -115,27 +115,7 @@ final class LuceneHnswKind implements IndexKind {
     return new Built(index);
   }
 
-  private static final class Built implements BenchIndex {
-    private final LuceneHnswIndex index;
-
-    Built(LuceneHnswIndex index) {
-      this.index = index;
-    }
-
-    @Override
-    public int size() {
-      return index.size();
-    }
-
-    @Override
-    public int dimension() {
-      return index.dimension();
-    }
-
-    @Override
-    public Metric metric() {
-      return index.metric();
-    }
+  private record Built(LuceneHnswIndex index) implements BenchIndex {
 
     @Override
     public long memoryBytes() {
@@ -156,11 +136,6 @@ final class LuceneHnswKind implements IndexKind {
     @Override
     public void save(Path path) throws IOException {
       index.save(path);
-    }
-
-    @Override
-    public void close() {
-      index.close();
     }
   }
 }
