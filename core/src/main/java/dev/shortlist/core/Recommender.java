@@ -210,62 +210,9 @@ public final class Recommender implements AutoCloseable {
       candidates = filter(f, query, candidates, trace);
     }
 
-    // 4. Features and scores, while time remains: ranking is skipped (retrieval order kept) when
-    // the recent cost per candidate says it cannot finish within what is left of the budget.
-    boolean canScore = true;
-    boolean ranks = (assembler != null || !scorers.isEmpty()) && !candidates.isEmpty();
-    long rankStart = ticker.read();
-    int ranked = candidates.size();
-    if (ranks) {
-      long needed = (long) (rankNanosPerCandidate * candidates.size());
-      long left = deadline.remainingNanos();
-      if (needed > left && rankStart - lastRankedAt < RANK_PROBE_NANOS) {
-        String why = String.format(java.util.Locale.ROOT,
-            "not enough time left to rank %d candidates: about %.2f ms needed, %.2f ms left",
-            candidates.size(), needed / 1e6, left / 1e6);
-        if (assembler != null) {
-          skip(assembler, trace, why);
-        }
-        for (StageSpec<Scorer> s : scorers) {
-          skip(s, trace, why);
-        }
-        ranks = false;
-        canScore = false;
-      }
-    }
-    boolean rankedFully = ranks;
-    if (ranks && assembler != null && !candidates.isEmpty()) {
-      if (deadline.isExpired()) {
-        skip(assembler, trace, "deadline passed before feature assembly");
-        canScore = false;
-      } else {
-        Candidates withFeatures = assemble(query, candidates, trace);
-        canScore = withFeatures != null;
-        rankedFully &= canScore;
-        candidates = withFeatures == null ? candidates : withFeatures;
-      }
-    }
-    for (StageSpec<Scorer> s : scorers) {
-      if (candidates.isEmpty() || !ranks) {
-        break;
-      }
-      if (!canScore) {
-        skip(s, trace, "features unavailable");
-        rankedFully = false;
-      } else if (deadline.isExpired()) {
-        skip(s, trace, "deadline passed before scoring");
-        rankedFully = false;
-      } else {
-        candidates = score(s, query, candidates, trace);
-      }
-    }
-    if (rankedFully && ranked > 0) {
-      long now = ticker.read();
-      double perCandidate = (now - rankStart) / (double) ranked;
-      double old = rankNanosPerCandidate;
-      rankNanosPerCandidate =
-          old == 0 || perCandidate < old ? perCandidate : 0.9 * old + 0.1 * perCandidate;
-      lastRankedAt = now;
+    // 4. Features and scores, while time remains.
+    if (!candidates.isEmpty() && (assembler != null || !scorers.isEmpty())) {
+      candidates = rank(query, candidates, deadline, trace);
     }
 
     // 5. Select.
@@ -279,6 +226,65 @@ public final class Recommender implements AutoCloseable {
       runSideEffect(se, query, response);
     }
     return response;
+  }
+
+  /**
+   * Assembles features and runs the scorers, or skips them (retrieval order kept, each skip a
+   * degradation) when time is short: before starting, when the recent cost per candidate says
+   * ranking cannot finish in what is left of the budget (one request per {@link
+   * #RANK_PROBE_NANOS} ranks anyway, so the estimate recovers); and before each stage, once the
+   * deadline has passed. Only a ranking that ran to the end updates the estimate.
+   */
+  private Candidates rank(Query query, Candidates candidates, Deadline deadline, TraceBuilder trace) {
+    long start = ticker.read();
+    int n = candidates.size();
+    long needed = (long) (rankNanosPerCandidate * n);
+    long left = deadline.remainingNanos();
+    if (needed > left && start - lastRankedAt < RANK_PROBE_NANOS) {
+      String why = String.format(java.util.Locale.ROOT,
+          "not enough time left to rank %d candidates: about %.2f ms needed, %.2f ms left",
+          n, needed / 1e6, left / 1e6);
+      if (assembler != null) {
+        skip(assembler, trace, why);
+      }
+      for (StageSpec<Scorer> s : scorers) {
+        skip(s, trace, why);
+      }
+      return candidates;
+    }
+    if (assembler != null) {
+      Candidates withFeatures = null;
+      if (deadline.isExpired()) {
+        skip(assembler, trace, "deadline passed before feature assembly");
+      } else {
+        withFeatures = assemble(query, candidates, trace);
+      }
+      if (withFeatures == null) {
+        for (StageSpec<Scorer> s : scorers) {
+          skip(s, trace, "features unavailable");
+        }
+        return candidates;
+      }
+      candidates = withFeatures;
+    }
+    boolean complete = true;
+    for (StageSpec<Scorer> s : scorers) {
+      if (deadline.isExpired()) {
+        skip(s, trace, "deadline passed before scoring");
+        complete = false;
+      } else {
+        candidates = score(s, query, candidates, trace);
+      }
+    }
+    if (complete) {
+      long now = ticker.read();
+      double perCandidate = (now - start) / (double) n;
+      double old = rankNanosPerCandidate;
+      rankNanosPerCandidate =
+          old == 0 || perCandidate < old ? perCandidate : 0.9 * old + 0.1 * perCandidate;
+      lastRankedAt = now;
+    }
+    return candidates;
   }
 
   /**
