@@ -164,11 +164,7 @@ public final class ExactIndex implements VectorIndex {
       }
       int end = Math.min(n, start + DEADLINE_CHECK_INTERVAL);
       for (int slot = start; slot < end; slot++) {
-        float score =
-            switch (metric) {
-              case COSINE, DOT -> math.dot(q, 0, data, slot * d, d);
-              case L2 -> -math.squareDistance(q, 0, data, slot * d, d);
-            };
+        float score = math.similarity(metric, q, data, slot * d, d);
         if (score != score) {
           score = Float.NEGATIVE_INFINITY;
         }

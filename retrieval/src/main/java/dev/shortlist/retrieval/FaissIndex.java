@@ -337,7 +337,7 @@ public final class FaissIndex implements VectorIndex {
     Objects.requireNonNull(exclusions, "exclusions");
     Objects.requireNonNull(deadline, "deadline");
     deadline.check("FAISS search");
-    long[] excluded = exclusions.isEmpty() ? null : sortedIds(exclusions);
+    long[] excluded = exclusions.isEmpty() ? null : exclusions.toArray(); // ascending
     int ef = Math.max(efSearch, k);
     readLockWithEfSearch(ef);
     try {
@@ -390,12 +390,6 @@ public final class FaissIndex implements VectorIndex {
     } finally {
       lock.writeLock().unlock();
     }
-  }
-
-  private static long[] sortedIds(IdSet set) {
-    long[] ids = set.toArray();
-    Arrays.sort(ids);
-    return ids;
   }
 
   // ---- files ----

@@ -626,10 +626,7 @@ public final class LuceneHnswIndex implements VectorIndex {
   }
 
   private float exactScore(float[] q, float[] v) {
-    return switch (metric) {
-      case COSINE, DOT -> math.dot(q, 0, v, 0, dimension);
-      case L2 -> -math.squareDistance(q, 0, v, 0, dimension);
-    };
+    return math.similarity(metric, q, v, 0, dimension);
   }
 
   /** Lucene's similarity score back to {@link Metric}'s. */
@@ -1140,10 +1137,7 @@ public final class LuceneHnswIndex implements VectorIndex {
     }
 
     float score(int p, float[] q, Metric metric, VectorMath math) {
-      return switch (metric) {
-        case COSINE, DOT -> math.dot(q, 0, vectors, p * dimension, dimension);
-        case L2 -> -math.squareDistance(q, 0, vectors, p * dimension, dimension);
-      };
+      return math.similarity(metric, q, vectors, p * dimension, dimension);
     }
 
     /** Writes the entry at the next position, unpublished; returns the position. */

@@ -16,6 +16,17 @@ interface VectorMath {
   /** {@code sum((a[aOff + i] - b[bOff + i])^2)} for {@code i} in {@code [0, len)}. */
   float squareDistance(float[] a, int aOff, float[] b, int bOff, int len);
 
+  /**
+   * The score of {@code v[vOff, vOff + len)} for query {@code q} under {@code metric}, as {@link
+   * Metric} defines it (cosine on vectors normalised on the way in, so a dot product; L2 negated).
+   */
+  default float similarity(Metric metric, float[] q, float[] v, int vOff, int len) {
+    return switch (metric) {
+      case COSINE, DOT -> dot(q, 0, v, vOff, len);
+      case L2 -> -squareDistance(q, 0, v, vOff, len);
+    };
+  }
+
   /** A short human-readable name, e.g. {@code "scalar"}. */
   String description();
 
