@@ -91,11 +91,12 @@ public final class TrendingSource implements CandidateSource {
     }
     long now = ticker.read();
     if (weight > 0) {
-      double factor = Math.pow(2, (now - landmark) / halfLifeNanos);
-      if (!(factor < Math.pow(2, RESCALE_EXPONENT))) {
+      double exponent = (now - landmark) / halfLifeNanos;
+      if (!(exponent < RESCALE_EXPONENT)) {
         refresh(now, true);
-        factor = Math.pow(2, (now - landmark) / halfLifeNanos);
+        exponent = (now - landmark) / halfLifeNanos;
       }
+      double factor = Math.pow(2, exponent);
       weights.computeIfAbsent(itemId, id -> new DoubleAdder()).add(weight * factor);
     }
     if (now - refreshedAt >= refreshNanos) {

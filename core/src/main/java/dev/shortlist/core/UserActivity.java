@@ -41,15 +41,18 @@ public final class UserActivity {
    * @throws IllegalArgumentException if an interaction belongs to another user
    */
   public static UserActivity of(String userId, List<Interaction> interactions) {
-    UserActivity a = empty(userId);
+    List<Interaction> newestFirst = new ArrayList<>(interactions.size());
     for (Interaction i : interactions) {
       if (!i.userId().equals(userId)) {
         throw new IllegalArgumentException(
             "interaction of user '" + i.userId() + "' in the activity of '" + userId + "'");
       }
-      a = a.with(i, Integer.MAX_VALUE, 0);
+      newestFirst.add(i);
     }
-    return a;
+    // As if each were recorded in turn: newest first, and of equal times the later one first.
+    java.util.Collections.reverse(newestFirst);
+    newestFirst.sort(java.util.Comparator.comparing(Interaction::timestamp).reversed());
+    return new UserActivity(userId, List.copyOf(newestFirst), 0);
   }
 
   /**
