@@ -568,9 +568,4 @@ final class TreeEnsemble {
   public String toString() {
     return numTrees + " trees (" + perfectTrees + " branch-free), " + numFeatures + " features";
   }
-
-  /** The number of features some split reads. */
-  int usedFeatures() {
-    return used.length;
-  }
 }

@@ -60,31 +60,40 @@ public final class LambdaMartTrainer implements OfflineEvaluation.RankerTrainer 
     params.put("verbosity", 0);
     params.put("maximize_evaluation_metrics", true);
     DMatrix dtrain = matrix(train);
-    int rounds = maxTrees;
-    if (validation.rows() > 0) {
-      // Early stopping by hand, round by round: XGBoost4J's own needs Jackson on the class path.
-      DMatrix[] sets = {matrix(validation)};
-      String[] names = {"validation"};
-      Booster probe = XGBoost.train(dtrain, params, 0, new HashMap<>(), null, null);
-      float best = Float.NEGATIVE_INFINITY;
-      float[] metric = new float[1];
-      rounds = 1;
-      for (int round = 0; round < maxTrees && round - rounds < PATIENCE; round++) {
-        probe.update(dtrain, round);
-        probe.evalSet(sets, names, round, metric);
-        if (metric[0] > best) {
-          best = metric[0];
-          rounds = round + 1;
+    DMatrix dvalidation = validation.rows() > 0 ? matrix(validation) : null;
+    try {
+      int rounds = maxTrees;
+      if (dvalidation != null) {
+        // Early stopping by hand, round by round: XGBoost4J's own needs Jackson on the class path.
+        DMatrix[] sets = {dvalidation};
+        String[] names = {"validation"};
+        Booster probe = XGBoost.train(dtrain, params, 0, new HashMap<>(), null, null);
+        float best = Float.NEGATIVE_INFINITY;
+        float[] metric = new float[1];
+        rounds = 1;
+        for (int round = 0; round < maxTrees && round - rounds < PATIENCE; round++) {
+          probe.update(dtrain, round);
+          probe.evalSet(sets, names, round, metric);
+          if (metric[0] > best) {
+            best = metric[0];
+            rounds = round + 1;
+          }
         }
+        probe.dispose();
+        log.accept(String.format(java.util.Locale.ROOT,
+            "  LambdaMART: %d trees (best validation ndcg@10 %.4f)", rounds, best));
       }
-      probe.dispose();
-      log.accept(String.format(java.util.Locale.ROOT,
-          "  LambdaMART: %d trees (best validation ndcg@10 %.4f)", rounds, best));
+      Booster booster = XGBoost.train(dtrain, params, rounds, new HashMap<>(), null, null);
+      Files.createDirectories(modelFile.toAbsolutePath().getParent());
+      booster.saveModel(modelFile.toString());
+      booster.dispose();
+    } finally {
+      // Native memory: XGBoost4J frees it only here (or in a finalizer, if ever).
+      dtrain.dispose();
+      if (dvalidation != null) {
+        dvalidation.dispose();
+      }
     }
-    Booster booster = XGBoost.train(dtrain, params, rounds, new HashMap<>(), null, null);
-    Files.createDirectories(modelFile.toAbsolutePath().getParent());
-    booster.saveModel(modelFile.toString());
-    booster.dispose();
     return TreeEnsembleScorer.fromXgboostJson(modelFile, train.schema(),
         TreeEnsembleScorer.Options.defaults().withName("lambdamart")
             .withOutput(TreeEnsembleScorer.Output.MARGIN));

@@ -163,14 +163,16 @@ public final class BenchCommand implements Callable<Integer> {
       LoadGenerator.Plan plan = new LoadGenerator.Plan(threads, rate, closedLoop, warmup, duration,
           writesPerS, eventsPerS, size, Duration.ofNanos((long) (budgetMs * 1e6)), seed);
       Map<String, double[]> cachesBefore = new LinkedHashMap<>();
+      LoadGenerator generator = new LoadGenerator(w);
       LoadGenerator.Result r =
-          new LoadGenerator(w).run(plan, () -> cachesBefore.putAll(cacheCounts(registry)));
+          generator.run(plan, () -> cachesBefore.putAll(cacheCounts(registry)));
       Map<String, Double> hitRatios = hitRatios(cachesBefore, cacheCounts(registry));
-      return report(r, hitRatios, out);
+      return report(r, generator.failedWrites(), hitRatios, out);
     }
   }
 
-  private int report(LoadGenerator.Result r, Map<String, Double> hitRatios, PrintWriter out)
+  private int report(LoadGenerator.Result r, long failedWrites, Map<String, Double> hitRatios,
+      PrintWriter out)
       throws IOException {
     Histogram h = r.latency();
     double p50 = ms(h.getValueAtPercentile(50));
@@ -193,7 +195,7 @@ public final class BenchCommand implements Callable<Integer> {
         r.emptyWithCandidates());
     if (r.upserts() + r.events() > 0) {
       out.printf(Locale.ROOT, "  writes      %.0f upserts/s, %.0f events/s achieved; %,d failed%n",
-          r.upserts() / r.seconds(), r.events() / r.seconds(), LoadGenerator.FAILED_WRITES.get());
+          r.upserts() / r.seconds(), r.events() / r.seconds(), failedWrites);
     }
     out.println("  stages      ms per request:      mean      p50      p99      max");
     List<LatencyChart.Stage> chartStages = new ArrayList<>();

@@ -67,8 +67,8 @@ final class LoadGenerator {
 
   private static final long HIGHEST = TimeUnit.SECONDS.toNanos(60);
 
-  /** Upserts and events that threw, over the process. */
-  static final AtomicLong FAILED_WRITES = new AtomicLong();
+  /** Upserts and events that threw during this generator's run. */
+  private final AtomicLong failedWrites = new AtomicLong();
 
   /**
    * The stage-breakdown row for the time of a request outside its stages' critical path: handing
@@ -83,6 +83,11 @@ final class LoadGenerator {
 
   LoadGenerator(ReferenceWorkload workload) {
     this.workload = workload;
+  }
+
+  /** Upserts and events that threw so far. */
+  long failedWrites() {
+    return failedWrites.get();
   }
 
   /**
@@ -277,7 +282,7 @@ final class LoadGenerator {
   }
 
   /** A thread running {@code action} {@code perSecond} times a second until stopped. */
-  private static Thread paced(String name, double perSecond, long seed, AtomicBoolean stop,
+  private Thread paced(String name, double perSecond, long seed, AtomicBoolean stop,
       java.util.function.Consumer<SplittableRandom> action) {
     return Thread.ofPlatform().name(name).daemon(true).start(() -> {
       SplittableRandom rnd = new SplittableRandom(seed);
@@ -295,7 +300,7 @@ final class LoadGenerator {
         try {
           action.accept(rnd);
         } catch (RuntimeException e) {
-          if (FAILED_WRITES.getAndIncrement() == 0) {
+          if (failedWrites.getAndIncrement() == 0) {
             System.err.println(name + ": " + e); // the first failure; the rest are counted
           }
         }

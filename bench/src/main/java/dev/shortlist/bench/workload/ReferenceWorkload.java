@@ -132,8 +132,9 @@ public final class ReferenceWorkload implements AutoCloseable {
       check(items >= 1_000 && items <= 20_000_000, "items must be in [1000, 20000000], was " + items);
       check(dim >= 2 && dim <= 1_024, "dim must be in [2, 1024], was " + dim);
       check(users >= 1 && users <= 10_000_000, "users must be in [1, 10000000], was " + users);
-      check(candidates >= 10 && candidates <= 20_000,
-          "candidates must be in [10, 20000], was " + candidates);
+      // The served index is opened from its saved directory, with the default largest k.
+      check(candidates >= 10 && candidates <= LuceneHnswIndex.DEFAULT_MAX_K,
+          "candidates must be in [10, " + LuceneHnswIndex.DEFAULT_MAX_K + "], was " + candidates);
       check(trees >= 1 && trees <= 5_000, "trees must be in [1, 5000], was " + trees);
       check(depth >= 1 && depth <= 12, "depth must be in [1, 12], was " + depth);
       Objects.requireNonNull(index, "index");
@@ -158,10 +159,6 @@ public final class ReferenceWorkload implements AutoCloseable {
 
     public Spec withModel(int t, int d) {
       return new Spec(items, dim, users, candidates, t, d, index, seed);
-    }
-
-    public Spec withIndex(String i) {
-      return new Spec(items, dim, users, candidates, trees, depth, i, seed);
     }
 
     int annK() {
@@ -256,6 +253,8 @@ public final class ReferenceWorkload implements AutoCloseable {
   private final InMemoryItemFeatures itemStore;
   private final CachedItemFeatures itemCache;
   private final float[] userEmbeddings;
+  /** Each user's history, most recent first: the items events draw "a later one" from. */
+  private final long[][] histories;
   private final ZipfSampler userTraffic;
   private final ZipfSampler itemTraffic;
   private final int[] popularItems;
@@ -303,7 +302,7 @@ public final class ReferenceWorkload implements AutoCloseable {
     }
 
     userEmbeddings = new float[spec.users() * spec.dim()];
-    long[][] histories = new long[spec.users()][];
+    histories = new long[spec.users()][];
     for (int u = 0; u < spec.users(); u++) {
       SyntheticCatalog.User user = catalog.user(u, HISTORY);
       System.arraycopy(user.embedding(), 0, userEmbeddings, u * spec.dim(), spec.dim());
@@ -373,10 +372,6 @@ public final class ReferenceWorkload implements AutoCloseable {
     return spec;
   }
 
-  public Options options() {
-    return options;
-  }
-
   public Recommender recommender() {
     return recommender;
   }
@@ -424,7 +419,7 @@ public final class ReferenceWorkload implements AutoCloseable {
     int u = userTraffic.sample(rnd);
     long item = popularItems[itemTraffic.sample(rnd)];
     if (rnd.nextBoolean()) {
-      item = catalog.user(u, 1 + rnd.nextInt(HISTORY)).history()[0];
+      item = histories[u][rnd.nextInt(histories[u].length)];
     }
     Interaction i = new Interaction(userId(u), item, "click", 1f, Instant.now());
     recommender.record(i);
@@ -498,10 +493,6 @@ public final class ReferenceWorkload implements AutoCloseable {
 
   public Selector selector() {
     return selector;
-  }
-
-  public TrendingSource trending() {
-    return trending;
   }
 
   @Override
@@ -840,7 +831,6 @@ public final class ReferenceWorkload implements AutoCloseable {
         log.flush();
         LuceneHnswIndex built = LuceneHnswIndex.builder(spec.dim(), Metric.COSINE)
             .maxConnections(HNSW_M).beamWidth(HNSW_BEAM)
-            .maxK(Math.max(LuceneHnswIndex.DEFAULT_MAX_K, 2 * spec.candidates()))
             .build();
         try {
           long[] ids = new long[spec.items()];

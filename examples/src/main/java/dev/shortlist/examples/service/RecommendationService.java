@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.shortlist.core.CachedItemFeatures;
 import dev.shortlist.core.FeatureSchema;
 import dev.shortlist.core.Filters;
-import dev.shortlist.core.IdSet;
 import dev.shortlist.core.InMemoryItemFeatures;
 import dev.shortlist.core.Interaction;
 import dev.shortlist.core.QueryHydrator;
@@ -178,13 +177,7 @@ public final class RecommendationService implements AutoCloseable {
     // on, so the response is stored under a key no later request uses.
     ResponseKey key =
         new ResponseKey(
-            request.userId(),
-            recommender.activity(request.userId()).version(),
-            catalogueVersion.get(),
-            request.size(),
-            request.exclusions(),
-            request.context(),
-            request.budget());
+            request, recommender.activity(request.userId()).version(), catalogueVersion.get());
     Response cached = responses.getIfPresent(key);
     if (cached != null) {
       return new Result(cached, true);
@@ -393,15 +386,8 @@ public final class RecommendationService implements AutoCloseable {
     return next;
   }
 
-  /** What makes two requests' responses interchangeable. */
-  private record ResponseKey(
-      String userId,
-      long activityVersion,
-      long catalogueVersion,
-      int size,
-      IdSet exclusions,
-      Map<String, String> context,
-      Duration budget) {}
+  /** What makes two requests' responses interchangeable: the request (a value) and the versions. */
+  private record ResponseKey(Request request, long activityVersion, long catalogueVersion) {}
 
   /**
    * Configures a {@link RecommendationService}; checks each value when given. Not thread-safe.
