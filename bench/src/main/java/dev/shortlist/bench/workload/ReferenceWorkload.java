@@ -1,5 +1,6 @@
 package dev.shortlist.bench.workload;
 
+import dev.shortlist.bench.cli.Progress;
 import dev.shortlist.core.CachedItemFeatures;
 import dev.shortlist.core.CandidateSource;
 import dev.shortlist.core.Candidates;
@@ -839,7 +840,7 @@ public final class ReferenceWorkload implements AutoCloseable {
             ids[i] = i;
             System.arraycopy(catalog.vector(i), 0, flat, i * spec.dim(), spec.dim());
           }
-          ProgressLine p = new ProgressLine("indexing", spec.items(), log);
+          Progress p = new Progress("indexing", spec.items(), log);
           built.upsertAll(ids, flat, p::update);
           p.done();
           long m0 = System.nanoTime();
@@ -902,7 +903,7 @@ public final class ReferenceWorkload implements AutoCloseable {
         if (!built.isTrained()) {
           built.train(flat);
         }
-        ProgressLine p = new ProgressLine("indexing", spec.items(), log);
+        Progress p = new Progress("indexing", spec.items(), log);
         built.upsertAll(ids, flat, p::update);
         p.done();
         Path tmp = dir.resolve(saved.getFileName() + ".tmp");
@@ -917,36 +918,6 @@ public final class ReferenceWorkload implements AutoCloseable {
     FaissIndex index = FaissIndex.open(saved, spec.dim(), Metric.COSINE);
     return new IndexChoice.Opened(index, null, String.format(Locale.ROOT,
         "  index      FAISS %s (%s), %s%n", factory, index.description(), how));
-  }
-
-  /** Progress on a log: a line per quarter, with the rate. Not thread-safe. */
-  private static final class ProgressLine {
-    private final String label;
-    private final long total;
-    private final PrintWriter out;
-    private final long start = System.nanoTime();
-    private int lastStep = 0;
-
-    ProgressLine(String label, long total, PrintWriter out) {
-      this.label = label;
-      this.total = Math.max(1, total);
-      this.out = out;
-    }
-
-    void update(long done) {
-      int step = (int) (10 * done / total);
-      if (step > lastStep) {
-        lastStep = step;
-        double s = (System.nanoTime() - start) / 1e9;
-        out.printf(Locale.ROOT, "  %-10s %3d%%  %,d items in %.0f s (%,.0f items/s)%n",
-            label, step * 10, done, s, done / Math.max(s, 1e-9));
-        out.flush();
-      }
-    }
-
-    void done() {
-      update(total);
-    }
   }
 
   static void deleteRecursively(Path dir) {

@@ -161,8 +161,11 @@ public final class InteractionsCsv {
     throw new IOException(file + " line " + line + ": " + column + " must be a finite number, was '" + s + "'");
   }
 
-  /** Splits one CSV line: commas separate fields, double quotes quote them. */
-  static List<String> split(String line) {
+  /**
+   * Splits one CSV line: commas separate fields, double quotes quote them (a doubled quote inside
+   * is one quote). For other files of the same layout, e.g. MovieLens's {@code movies.csv}.
+   */
+  public static List<String> split(String line) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
     boolean quoted = false;

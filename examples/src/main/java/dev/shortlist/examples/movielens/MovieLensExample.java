@@ -184,7 +184,7 @@ public final class MovieLensExample {
       return out;
     }
     try (BufferedReader in = Files.newBufferedReader(movies, StandardCharsets.UTF_8)) {
-      List<String> header = fields(in.readLine());
+      List<String> header = InteractionsCsv.split(in.readLine());
       int id = header.indexOf("movieId");
       int g = header.indexOf("genres");
       if (id < 0 || g < 0) {
@@ -192,36 +192,12 @@ public final class MovieLensExample {
       }
       String line;
       while ((line = in.readLine()) != null) {
-        List<String> f = fields(line);
+        List<String> f = InteractionsCsv.split(line);
         if (f.size() > Math.max(id, g) && !f.get(g).isBlank() && !f.get(g).startsWith("(no")) {
           out.put(Long.parseLong(f.get(id).trim()), List.of(f.get(g).split("\\|")));
         }
       }
     }
-    return out;
-  }
-
-  private static List<String> fields(String line) {
-    List<String> out = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c == '"') {
-        if (quoted && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-          cur.append('"');
-          i++;
-        } else {
-          quoted = !quoted;
-        }
-      } else if (c == ',' && !quoted) {
-        out.add(cur.toString());
-        cur.setLength(0);
-      } else {
-        cur.append(c);
-      }
-    }
-    out.add(cur.toString());
     return out;
   }
 }
