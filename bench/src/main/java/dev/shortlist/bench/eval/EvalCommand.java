@@ -86,8 +86,11 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--regularization", defaultValue = "20", description = "ALS L2 penalty; default ${DEFAULT-VALUE}.")
   double regularization;
 
-  @Option(names = "--trees", defaultValue = "300", description = "Most LambdaMART trees (early stopping on validation); default ${DEFAULT-VALUE}.")
+  @Option(names = "--trees", defaultValue = "300", description = "Most LambdaMART trees (the number is chosen by 5-fold cross-validation); default ${DEFAULT-VALUE}.")
   int trees;
+
+  @Option(names = "--depth", defaultValue = "4", description = "LambdaMART tree depth; default ${DEFAULT-VALUE}.")
+  int depth;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Keep the embeddings (.npy) and the ranker (XGBoost JSON) here; default: a temporary directory, deleted.")
   Path out;
@@ -103,6 +106,7 @@ public final class EvalCommand implements Callable<Integer> {
     positive("--factors", factors);
     positive("--iterations", iterations);
     positive("--trees", trees);
+    positive("--depth", depth);
     if (!(regularization > 0)) {
       throw new CommandLine.ParameterException(cl, "--regularization must be positive, was " + regularization);
     }
@@ -147,7 +151,7 @@ public final class EvalCommand implements Callable<Integer> {
             InteractionFeatures.builder(train).build());
       };
       EvaluationReport report = OfflineEvaluation.builder(split, pipeline,
-              new LambdaMartTrainer(dir.resolve("ranker.json"), trees, 6, seed, line -> {
+              new LambdaMartTrainer(dir.resolve("ranker.json"), trees, depth, seed, line -> {
                 err.println(line);
                 err.flush();
               }))

@@ -48,7 +48,8 @@ import java.util.function.Supplier;
  *       validation part. Users are divided at random (seeded) into ranker-training and
  *       ranker-validation groups; groups without a positive are dropped. The
  *       {@link RankerTrainer} learns a {@link Scorer} from them (the validation groups are for
- *       early stopping). The test holdout is never seen.
+ *       choosing the model's size, by early stopping or cross-validation). The test holdout is
+ *       never seen.
  *   <li>The pipeline is fitted again on all training interactions, and each method answers one
  *       request per test user through a {@link Recommender}, excluding the user's training items,
  *       after all training interactions were {@linkplain Recommender#record recorded} (time
@@ -92,7 +93,8 @@ public final class OfflineEvaluation {
   @FunctionalInterface
   public interface RankerTrainer {
     /**
-     * A scorer trained on {@code train}, with {@code validation} for early stopping; it must read
+     * A scorer trained on {@code train}, with {@code validation} for choosing its size (early
+     * stopping, or pooled with {@code train} for cross-validation); it must read
      * the features of {@link RankingData#schema()}.
      */
     Scorer train(RankingData train, RankingData validation) throws Exception;

@@ -67,4 +67,19 @@ class MovieLensExampleTest {
     assertThat(Files.readString(out.resolve("ranker.json"))).contains("\"rank:ndcg\"");
     assertThat(report.toTable()).contains("two-stage").contains("ndcg@10");
   }
+
+  /** The quality goal, with the README's settings (about 40 s). */
+  @Test
+  void defaults_twoStageBeatsRetrievalAndOneAndAHalfTimesPopularity() throws Exception {
+    Path data = data();
+    EvaluationReport report = MovieLensExample.run(
+        MovieLensExample.Settings.defaults(data, out),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+    double popularity = report.method("popularity").metric("ndcg@10");
+    double retrieval = report.method("retrieval").metric("ndcg@10");
+    double twoStage = report.method("two-stage").metric("ndcg@10");
+    assertThat(twoStage).as("two-stage ndcg@10 vs retrieval").isGreaterThan(retrieval);
+    assertThat(twoStage).as("two-stage ndcg@10 vs 1.5 x popularity").isGreaterThanOrEqualTo(1.5 * popularity);
+  }
 }
