@@ -64,6 +64,11 @@ final class LongIntHashMap {
     return FREE;
   }
 
+  /** Bytes held by the table's arrays. */
+  long bytes() {
+    return 12L * keys.length;
+  }
+
   int size() {
     return size;
   }

@@ -8,8 +8,10 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +30,7 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReader;
@@ -128,6 +131,8 @@ public final class LuceneHnswIndex implements VectorIndex {
   /** Serialises moves of the delta into Lucene (and other whole-index operations). */
   private final ReentrantLock flushLock = new ReentrantLock();
   private final ExecutorService flusher;
+  /** Each segment's ids, by segment core; touched only by State.open (under the flush lock). */
+  private final Map<Object, SegmentIds> segmentIds = new HashMap<>();
   private boolean flushScheduled; // guarded by writeLock
   private volatile Throwable flushFailure;
   private volatile State state;
@@ -178,7 +183,8 @@ public final class LuceneHnswIndex implements VectorIndex {
     this.flusher =
         Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("shortlist-lucene-flush").daemon(true).factory());
-    this.state = State.open(DirectoryReader.open(writer), new Delta(capacity(), dimension), this::closeLater);
+    this.state = State.open(DirectoryReader.open(writer), new Delta(capacity(), dimension),
+        segmentIds, this::closeLater);
     capMerges(state);
   }
 
@@ -419,7 +425,7 @@ public final class LuceneHnswIndex implements VectorIndex {
       next = s.reader;
       next.incRef();
     }
-    State fresh = State.open(next, new Delta(capacity(), dimension), this::closeLater);
+    State fresh = State.open(next, new Delta(capacity(), dimension), segmentIds, this::closeLater);
     capMerges(fresh);
     writeLock.lock();
     try {
@@ -656,13 +662,12 @@ public final class LuceneHnswIndex implements VectorIndex {
           return d.isRemoval(p) ? null : d.vector(p);
         }
       }
-      int global = s.docOfId.get(id);
-      if (global < 0) {
+      long at = s.locate(id);
+      if (at < 0) {
         return null;
       }
-      int leafIndex = s.leafOf(global);
-      Leaf leaf = s.leaves[leafIndex];
-      int doc = global - s.docBases[leafIndex];
+      Leaf leaf = s.leaves[(int) (at >>> 32)];
+      int doc = (int) at;
       FloatVectorValues values = leaf.reader.getFloatVectorValues(VECTOR_FIELD);
       return values.vectorValue(leaf.ordOf(doc, values)).clone();
     } catch (IOException e) {
@@ -719,7 +724,7 @@ public final class LuceneHnswIndex implements VectorIndex {
           throw new UncheckedIOException(e);
         }
       }
-      bytes += 8L * leaf.idOfDoc.length + 4L * leaf.deletedAt.length;
+      bytes += leaf.ids.bytes() + 4L * leaf.deletedAt.length;
     }
     return bytes;
   }
@@ -871,9 +876,41 @@ public final class LuceneHnswIndex implements VectorIndex {
 
   // ---- snapshot state ----
 
+  /**
+   * The ids of one segment's docs, read once per segment (Lucene's segment core) and shared by
+   * every state whose reader holds that segment: a reopen after a flush re-reads only the new
+   * segments. Immutable once built, so searches and writers read it without locks.
+   */
+  private static final class SegmentIds {
+    final long[] idOfDoc;
+    /** Id to the segment's last doc with that id (the only one that can be live). */
+    final LongIntHashMap lastDocOf;
+
+    SegmentIds(LeafReader reader) throws IOException {
+      int maxDoc = reader.maxDoc();
+      idOfDoc = new long[maxDoc];
+      lastDocOf = new LongIntHashMap(Math.max(16, maxDoc));
+      NumericDocValues ids = reader.getNumericDocValues(ID_FIELD);
+      if (ids != null) {
+        for (int doc = ids.nextDoc(); doc != NumericDocValues.NO_MORE_DOCS; doc = ids.nextDoc()) {
+          long id = ids.longValue();
+          idOfDoc[doc] = id;
+          // Docs are numbered in write order within a segment: a later doc with the same id is
+          // a later update, and Lucene has deleted the earlier one.
+          lastDocOf.put(id, doc);
+        }
+      }
+    }
+
+    long bytes() {
+      return 8L * idOfDoc.length + lastDocOf.bytes();
+    }
+  }
+
   /** One segment of the base: its reader, the id of each doc, and which docs were superseded. */
   private static final class Leaf {
     final LeafReader reader;
+    final SegmentIds ids;
     final long[] idOfDoc;
     /** Delta position + 1 of the entry that superseded the doc, or 0. Written under the lock. */
     final int[] deletedAt;
@@ -882,20 +919,20 @@ public final class LuceneHnswIndex implements VectorIndex {
     /** How many docs of this leaf a delta entry superseded; written under the write lock. */
     volatile int superseded;
 
-    Leaf(LeafReader reader) throws IOException {
+    Leaf(LeafReader reader, SegmentIds ids) throws IOException {
       this.reader = reader;
-      int maxDoc = reader.maxDoc();
-      this.idOfDoc = new long[maxDoc];
-      this.deletedAt = new int[maxDoc];
+      this.ids = ids;
+      this.idOfDoc = ids.idOfDoc;
+      this.deletedAt = new int[reader.maxDoc()];
       this.liveDocs = reader.getLiveDocs();
-      NumericDocValues ids = reader.getNumericDocValues(ID_FIELD);
-      if (ids != null) {
-        for (int doc = ids.nextDoc(); doc != NumericDocValues.NO_MORE_DOCS; doc = ids.nextDoc()) {
-          idOfDoc[doc] = ids.longValue();
-        }
-      }
       FloatVectorValues values = reader.getFloatVectorValues(VECTOR_FIELD);
-      this.dense = values == null || values.size() == maxDoc;
+      this.dense = values == null || values.size() == reader.maxDoc();
+    }
+
+    /** The live doc holding {@code id} in this segment, or -1. */
+    int liveDocOf(long id) {
+      int doc = ids.lastDocOf.get(id);
+      return doc >= 0 && live(doc) ? doc : -1;
     }
 
     boolean live(int doc) {
@@ -949,9 +986,6 @@ public final class LuceneHnswIndex implements VectorIndex {
     final Leaf[] bySize;
     /** Lucene's live docs in the base (superseded ones included), for each leaf's share. */
     final long baseDocs;
-    final int[] docBases;
-    /** Id to global doc (doc base + doc) of the base's live docs. */
-    final LongIntHashMap docOfId;
     final Delta delta;
     /** Holders: the index while this is its current state, plus each search using it. */
     private final java.util.concurrent.atomic.AtomicInteger refs =
@@ -961,8 +995,8 @@ public final class LuceneHnswIndex implements VectorIndex {
     volatile int supersededBase;
     volatile int deltaLive;
 
-    private State(DirectoryReader reader, Leaf[] leaves, int[] docBases, LongIntHashMap docOfId,
-        Delta delta, java.util.function.Consumer<Runnable> closer) {
+    private State(DirectoryReader reader, Leaf[] leaves, Delta delta,
+        java.util.function.Consumer<Runnable> closer) {
       this.reader = reader;
       this.closer = closer;
       this.leaves = leaves;
@@ -973,29 +1007,49 @@ public final class LuceneHnswIndex implements VectorIndex {
         docs += leaf.reader.numDocs();
       }
       this.baseDocs = docs;
-      this.docBases = docBases;
-      this.docOfId = docOfId;
       this.delta = delta;
     }
 
-    /** A state over {@code reader} (whose reference it takes over); {@code closer} runs its closing. */
-    static State open(DirectoryReader reader, Delta delta, java.util.function.Consumer<Runnable> closer)
-        throws IOException {
+    /**
+     * A state over {@code reader} (whose reference it takes over); {@code closer} runs its closing.
+     * {@code idCache} holds the {@link SegmentIds} of earlier states' segments, by segment core;
+     * on return it holds exactly this reader's. Called under the flush lock (or in the
+     * constructor), the only places that touch the cache.
+     */
+    static State open(DirectoryReader reader, Delta delta, Map<Object, SegmentIds> idCache,
+        java.util.function.Consumer<Runnable> closer) throws IOException {
       List<LeafReaderContext> ctx = reader.leaves();
       Leaf[] leaves = new Leaf[ctx.size()];
-      int[] bases = new int[ctx.size()];
-      LongIntHashMap docOfId = new LongIntHashMap(Math.max(16, reader.numDocs()));
+      Map<Object, SegmentIds> current = new HashMap<>();
       for (int i = 0; i < leaves.length; i++) {
-        leaves[i] = new Leaf(ctx.get(i).reader());
-        bases[i] = ctx.get(i).docBase;
-        Leaf leaf = leaves[i];
-        for (int doc = 0; doc < leaf.idOfDoc.length; doc++) {
-          if (leaf.live(doc)) {
-            docOfId.put(leaf.idOfDoc[doc], bases[i] + doc);
-          }
+        LeafReader leafReader = ctx.get(i).reader();
+        IndexReader.CacheHelper core = leafReader.getCoreCacheHelper();
+        SegmentIds ids = core == null ? null : idCache.get(core.getKey());
+        if (ids == null) {
+          ids = new SegmentIds(leafReader);
+        }
+        if (core != null) {
+          current.put(core.getKey(), ids);
+        }
+        leaves[i] = new Leaf(leafReader, ids);
+      }
+      idCache.clear();
+      idCache.putAll(current);
+      return new State(reader, leaves, delta, closer);
+    }
+
+    /**
+     * Where {@code id} is live in the base: {@code leaf index << 32 | doc}, or -1. An id is live
+     * in at most one segment (an update deletes the older copy).
+     */
+    long locate(long id) {
+      for (int i = 0; i < leaves.length; i++) {
+        int doc = leaves[i].liveDocOf(id);
+        if (doc >= 0) {
+          return ((long) i << 32) | doc;
         }
       }
-      return new State(reader, leaves, bases, docOfId, delta, closer);
+      return -1;
     }
 
     /** Whether {@code id} is present: its latest delta entry is an upsert, or it is in the base. */
@@ -1004,7 +1058,7 @@ public final class LuceneHnswIndex implements VectorIndex {
       if (p >= 0) {
         return !delta.isRemoval(p);
       }
-      return docOfId.get(id) >= 0;
+      return locate(id) >= 0;
     }
 
     /** Appends an upsert ({@code vector} non-null) or removal of {@code id}; under the lock. */
@@ -1012,11 +1066,10 @@ public final class LuceneHnswIndex implements VectorIndex {
       int previous = delta.latest(id);
       int p = delta.append(id, vector);
       if (previous < 0) {
-        int global = docOfId.get(id);
-        if (global >= 0) {
-          int leafIndex = leafOf(global);
-          Leaf leaf = leaves[leafIndex];
-          int doc = global - docBases[leafIndex];
+        long at = locate(id);
+        if (at >= 0) {
+          Leaf leaf = leaves[(int) (at >>> 32)];
+          int doc = (int) at;
           if (leaf.deletedAt[doc] == 0) {
             leaf.deletedAt[doc] = p + 1;
             leaf.superseded++;
@@ -1041,20 +1094,6 @@ public final class LuceneHnswIndex implements VectorIndex {
     /** Live base docs not superseded (as of now; an upper bound for older snapshots). */
     int liveBaseDocs() {
       return reader.numDocs() - supersededBase;
-    }
-
-    int leafOf(int global) {
-      int lo = 0;
-      int hi = docBases.length - 1;
-      while (lo < hi) {
-        int mid = (lo + hi + 1) >>> 1;
-        if (docBases[mid] <= global) {
-          lo = mid;
-        } else {
-          hi = mid - 1;
-        }
-      }
-      return lo;
     }
 
     /** Takes a reference unless the last one was released; then the caller reads the new state. */

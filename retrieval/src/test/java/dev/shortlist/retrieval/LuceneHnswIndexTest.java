@@ -176,6 +176,35 @@ class LuceneHnswIndexTest extends VectorIndexContractTest {
   }
 
   @Test
+  void idsRepeatedWithinAndAcrossSegments_resolveToTheirLatestVector() {
+    try (LuceneHnswIndex index = LuceneHnswIndex.builder(4, Metric.L2).flushThreshold(1_000).build()) {
+      // One bulk load writes id 7 twice into the same segment: the later row wins.
+      index.upsertAll(new long[] {7, 8, 7}, new float[] {1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3}, d -> {});
+      assertThat(index.size()).isEqualTo(2);
+      assertThat(index.vector(7)).containsExactly(3, 3, 3, 3);
+
+      // Later segments: id 7 moves again, id 8 goes; each reopen reuses the older segments' ids.
+      index.upsert(7, new float[] {4, 4, 4, 4});
+      index.refresh();
+      index.remove(8);
+      index.upsert(9, new float[] {5, 5, 5, 5});
+      index.refresh();
+      assertThat(index.segmentCount()).isGreaterThanOrEqualTo(2);
+      assertThat(index.vector(7)).containsExactly(4, 4, 4, 4);
+      assertThat(index.vector(8)).isNull();
+      assertThat(index.size()).isEqualTo(2);
+      assertThat(index.remove(8)).isFalse();
+      assertThat(index.search(new float[] {4, 4, 4, 4}, 3).ids()).containsExactly(7, 9);
+
+      index.forceMerge();
+      assertThat(index.segmentCount()).isEqualTo(1);
+      assertThat(index.vector(7)).containsExactly(4, 4, 4, 4);
+      assertThat(index.remove(7)).isTrue();
+      assertThat(index.search(new float[] {4, 4, 4, 4}, 3).ids()).containsExactly(9);
+    }
+  }
+
+  @Test
   void backgroundFlush_movesTheDeltaIntoTheGraph_withoutLosingWrites() throws Exception {
     try (LuceneHnswIndex index = LuceneHnswIndex.builder(8, Metric.DOT).flushThreshold(100).build()) {
       Random rnd = new Random(seed);
