@@ -406,7 +406,9 @@ class LuceneHnswIndexTest extends VectorIndexContractTest {
                     }
                   });
       try {
-        for (int round = 0; round < 200; round++) {
+        // Search while the writer runs: at least 200 rounds and 2,000 writes (100 flushes), so
+        // that the searches overlap flushes however the two threads are scheduled.
+        for (int round = 0; round < 200 || (writes.get() < 2_000 && writer.isAlive()); round++) {
           for (int i = 0; i < 50; i += 7) {
             long[] got = index.search(new float[] {i * 10, 0}, 1).ids();
             assertThat(got).as("round %d, item %d, after %d writes", round, i, writes.get())
@@ -417,7 +419,7 @@ class LuceneHnswIndexTest extends VectorIndexContractTest {
         stop.set(true);
         writer.join();
       }
-      assertThat(writes.get()).isPositive();
+      assertThat(writes.get()).isGreaterThanOrEqualTo(2_000);
       index.refresh();
       assertThat(index.search(new float[] {0, 0}, 50, 200, IdSet.empty(), Deadline.none()).ids())
           .contains(0L, 7L, 49L);
