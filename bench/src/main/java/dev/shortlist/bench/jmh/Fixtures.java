@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
@@ -54,6 +57,29 @@ final class Fixtures {
         Locale.ROOT, "%nbuilt %,d × %d in %.1f s: %s, %d segment(s)%n",
         ids.length, dim, (System.nanoTime() - start) / 1e9, index, index.segmentCount());
     return index;
+  }
+
+  /**
+   * Upserts random existing ids {@code 0 .. n-1} with fresh vectors from {@code mixture} (seeded
+   * by {@code seed}), one every {@code intervalNanos} on average (parked in between, catching up
+   * when behind), until {@code stop} says so; {@code written} runs after each upsert.
+   */
+  static void pacedUpserts(LuceneHnswIndex index, ClusteredVectors mixture, int n, long seed,
+      long intervalNanos, BooleanSupplier stop, Runnable written) {
+    Random rnd = new Random(seed);
+    float[] vector = new float[index.dimension()];
+    long next = System.nanoTime();
+    while (!stop.getAsBoolean()) {
+      long wait = next - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+        continue;
+      }
+      mixture.next(rnd, vector, 0);
+      index.upsert(rnd.nextInt(n), vector);
+      written.run();
+      next += intervalNanos;
+    }
   }
 
   /** A new empty temporary directory. */

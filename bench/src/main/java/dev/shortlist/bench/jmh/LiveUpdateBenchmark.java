@@ -120,21 +120,9 @@ public class LiveUpdateBenchmark {
 
   /** Upserts one id every {@code intervalNanos} on average until {@link #stop}. */
   private void write(ClusteredVectors mixture, long intervalNanos) {
-    Random rnd = new Random(3);
-    float[] vector = new float[dim];
-    long next = System.nanoTime();
     try {
-      while (!stop) {
-        long wait = next - System.nanoTime();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait);
-          continue;
-        }
-        mixture.next(rnd, vector, 0);
-        index.upsert(rnd.nextInt(n), vector);
-        upserts = upserts + 1;
-        next += intervalNanos;
-      }
+      Fixtures.pacedUpserts(index, mixture, n, 3, intervalNanos, () -> stop,
+          () -> upserts = upserts + 1);
     } catch (Throwable t) {
       writerFailure = t;
     }

@@ -6,7 +6,7 @@ import dev.shortlist.retrieval.LuceneHnswIndex;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Where {@link LiveUpdateBenchmark}'s slowdown comes from: one thread measures search latency
@@ -36,29 +36,14 @@ public final class LiveUpdateProbe {
     measure("static (warm-up)", index, queries);
     measure("static", index, queries);
 
-    boolean[] stop = {false};
-    Thread writer = Thread.ofPlatform().name("probe-writer").start(() -> {
-      Random rnd = new Random(3);
-      float[] v = new float[DIM];
-      long interval = 1_000_000_000L / WRITES_PER_SECOND;
-      long next = System.nanoTime();
-      while (!isStopped(stop)) {
-        long wait = next - System.nanoTime();
-        if (wait > 0) {
-          LockSupport.parkNanos(wait);
-          continue;
-        }
-        mixture.next(rnd, v, 0);
-        index.upsert(rnd.nextInt(N), v);
-        next += interval;
-      }
-    });
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread writer = Thread.ofPlatform().name("probe-writer").start(() ->
+        Fixtures.pacedUpserts(index, mixture, N, 3, 1_000_000_000L / WRITES_PER_SECOND,
+            stop::get, () -> {}));
     for (int i = 0; i < 4; i++) {
       measure("during writes", index, queries);
     }
-    synchronized (stop) {
-      stop[0] = true;
-    }
+    stop.set(true);
     writer.join();
     index.refresh();
     measure("after writes", index, queries);
@@ -69,12 +54,6 @@ public final class LiveUpdateProbe {
     measure("after forceMerge", index, queries);
     measure("after forceMerge", index, queries);
     index.close();
-  }
-
-  private static boolean isStopped(boolean[] stop) {
-    synchronized (stop) {
-      return stop[0];
-    }
   }
 
   private static void measure(String what, LuceneHnswIndex index, float[][] queries) {
