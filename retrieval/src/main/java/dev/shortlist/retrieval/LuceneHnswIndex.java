@@ -8,10 +8,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -131,8 +129,6 @@ public final class LuceneHnswIndex implements VectorIndex {
   /** Serialises moves of the delta into Lucene (and other whole-index operations). */
   private final ReentrantLock flushLock = new ReentrantLock();
   private final ExecutorService flusher;
-  /** Each segment's ids, by segment core; touched only by State.open (under the flush lock). */
-  private final Map<Object, SegmentIds> segmentIds = new HashMap<>();
   private boolean flushScheduled; // guarded by writeLock
   private volatile Throwable flushFailure;
   private volatile State state;
@@ -183,8 +179,8 @@ public final class LuceneHnswIndex implements VectorIndex {
     this.flusher =
         Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("shortlist-lucene-flush").daemon(true).factory());
-    this.state = State.open(DirectoryReader.open(writer), new Delta(capacity(), dimension),
-        segmentIds, this::closeLater);
+    this.state = State.open(DirectoryReader.open(writer), new Delta(capacity(), dimension), null,
+        this::closeLater);
     capMerges(state);
   }
 
@@ -425,7 +421,7 @@ public final class LuceneHnswIndex implements VectorIndex {
       next = s.reader;
       next.incRef();
     }
-    State fresh = State.open(next, new Delta(capacity(), dimension), segmentIds, this::closeLater);
+    State fresh = State.open(next, new Delta(capacity(), dimension), s, this::closeLater);
     capMerges(fresh);
     writeLock.lock();
     try {
@@ -556,7 +552,7 @@ public final class LuceneHnswIndex implements VectorIndex {
       FloatVectorValues values = rescore ? leaf.reader.getFloatVectorValues(VECTOR_FIELD) : null;
       int n = 0;
       for (ScoreDoc sd : docs.scoreDocs) {
-        long id = leaf.idOfDoc[sd.doc];
+        long id = leaf.ids.idOfDoc[sd.doc];
         float score =
             rescore ? exactScore(q, values.vectorValue(leaf.ordOf(sd.doc, values))) : fromLucene(sd.score);
         if (top.accepts(score, id)) {
@@ -606,7 +602,7 @@ public final class LuceneHnswIndex implements VectorIndex {
           continue;
         }
         float score = exactScore(q, values.vectorValue(it.index()));
-        long id = leaf.idOfDoc[doc];
+        long id = leaf.ids.idOfDoc[doc];
         if (top.accepts(score, id)) {
           top.add(score, id);
         }
@@ -910,8 +906,9 @@ public final class LuceneHnswIndex implements VectorIndex {
   /** One segment of the base: its reader, the id of each doc, and which docs were superseded. */
   private static final class Leaf {
     final LeafReader reader;
+    /** Identifies the segment across readers (Lucene's core cache key), or null. */
+    final Object coreKey;
     final SegmentIds ids;
-    final long[] idOfDoc;
     /** Delta position + 1 of the entry that superseded the doc, or 0. Written under the lock. */
     final int[] deletedAt;
     final Bits liveDocs;
@@ -919,10 +916,10 @@ public final class LuceneHnswIndex implements VectorIndex {
     /** How many docs of this leaf a delta entry superseded; written under the write lock. */
     volatile int superseded;
 
-    Leaf(LeafReader reader, SegmentIds ids) throws IOException {
+    Leaf(LeafReader reader, Object coreKey, SegmentIds ids) throws IOException {
       this.reader = reader;
+      this.coreKey = coreKey;
       this.ids = ids;
-      this.idOfDoc = ids.idOfDoc;
       this.deletedAt = new int[reader.maxDoc()];
       this.liveDocs = reader.getLiveDocs();
       FloatVectorValues values = reader.getFloatVectorValues(VECTOR_FIELD);
@@ -967,7 +964,7 @@ public final class LuceneHnswIndex implements VectorIndex {
           if (sup != 0 && sup <= visible) {
             return false;
           }
-          return noExclusions || !exclusions.contains(idOfDoc[doc]);
+          return noExclusions || !exclusions.contains(ids.idOfDoc[doc]);
         }
 
         @Override
@@ -1012,30 +1009,33 @@ public final class LuceneHnswIndex implements VectorIndex {
 
     /**
      * A state over {@code reader} (whose reference it takes over); {@code closer} runs its closing.
-     * {@code idCache} holds the {@link SegmentIds} of earlier states' segments, by segment core;
-     * on return it holds exactly this reader's. Called under the flush lock (or in the
-     * constructor), the only places that touch the cache.
+     * Segments that {@code previous} (the state it replaces, or null) already held keep their
+     * {@link SegmentIds}; only new segments have their ids read.
      */
-    static State open(DirectoryReader reader, Delta delta, Map<Object, SegmentIds> idCache,
+    static State open(DirectoryReader reader, Delta delta, State previous,
         java.util.function.Consumer<Runnable> closer) throws IOException {
       List<LeafReaderContext> ctx = reader.leaves();
       Leaf[] leaves = new Leaf[ctx.size()];
-      Map<Object, SegmentIds> current = new HashMap<>();
       for (int i = 0; i < leaves.length; i++) {
         LeafReader leafReader = ctx.get(i).reader();
         IndexReader.CacheHelper core = leafReader.getCoreCacheHelper();
-        SegmentIds ids = core == null ? null : idCache.get(core.getKey());
-        if (ids == null) {
-          ids = new SegmentIds(leafReader);
-        }
-        if (core != null) {
-          current.put(core.getKey(), ids);
-        }
-        leaves[i] = new Leaf(leafReader, ids);
+        Object key = core == null ? null : core.getKey();
+        SegmentIds ids = previous == null ? null : previous.idsOf(key);
+        leaves[i] = new Leaf(leafReader, key, ids != null ? ids : new SegmentIds(leafReader));
       }
-      idCache.clear();
-      idCache.putAll(current);
       return new State(reader, leaves, delta, closer);
+    }
+
+    /** The ids of the segment with core {@code key} if this state holds it, else null. */
+    private SegmentIds idsOf(Object key) {
+      if (key != null) {
+        for (Leaf leaf : leaves) {
+          if (key.equals(leaf.coreKey)) {
+            return leaf.ids;
+          }
+        }
+      }
+      return null;
     }
 
     /**

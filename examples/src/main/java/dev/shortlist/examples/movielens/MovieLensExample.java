@@ -63,12 +63,6 @@ public final class MovieLensExample {
       return new Settings(data, out, false, 0.2, 64, 10, 20.0, 10, 300, 300, 4, 1);
     }
 
-    /** These settings with smaller models (for quick runs and tests). */
-    public Settings withModelSize(int factors, int iterations, int candidates, int maxTrees) {
-      return new Settings(data, out, validate, holdout, factors, iterations, regularization,
-          alpha, candidates, maxTrees, depth, seed);
-    }
-
     /**
      * These settings evaluating on the validation split of the training period instead of the
      * test holdout ({@link Split#validation}): for tuning without looking at the test set.

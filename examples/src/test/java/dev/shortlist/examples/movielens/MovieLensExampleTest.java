@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The MovieLens example end to end with small models (the README's figures use the defaults). */
+/** The MovieLens example end to end, with the settings the README's figures come from. */
 class MovieLensExampleTest {
 
   @TempDir Path out;
@@ -34,12 +34,12 @@ class MovieLensExampleTest {
     return dir;
   }
 
+  /** The example with the README's settings (about 40 s), and the quality goal. */
   @Test
-  void example_trainsServesAndEvaluatesAllThreeMethods() throws Exception {
+  void example_trainsServesAndEvaluates_twoStageBeatsBothBaselines() throws Exception {
     Path data = data();
     ByteArrayOutputStream log = new ByteArrayOutputStream();
-    EvaluationReport report = MovieLensExample.run(
-        MovieLensExample.Settings.defaults(data, out).withModelSize(16, 4, 100, 40),
+    EvaluationReport report = MovieLensExample.run(MovieLensExample.Settings.defaults(data, out),
         new PrintStream(log, true, StandardCharsets.UTF_8));
 
     assertThat(report.methods()).extracting(MethodResult::method)
@@ -48,38 +48,28 @@ class MovieLensExampleTest {
     assertThat(report.testUsers()).isBetween(600, 671);
     for (MethodResult m : report.methods()) {
       assertThat(m.metrics()).containsOnlyKeys(
-          "ndcg@10", "map@10", "recall@10", "recall@100", "coverage", "recall@100");
+          "ndcg@10", "map@10", "recall@10", "recall@100", "coverage", "recall@300");
       assertThat(m.metric("ndcg@10")).as("%s ndcg@10", m.method()).isBetween(0.02, 0.5);
       assertThat(m.metric("recall@100")).as("%s recall@100", m.method()).isBetween(0.05, 0.9);
       assertThat(m.degraded()).isZero();
     }
-    // Learned methods beat popularity and recommend far more of the catalogue.
+    // The quality goal: two-stage beats retrieval only and is at least 1.5 x popularity.
     double popularity = report.method("popularity").metric("ndcg@10");
-    assertThat(report.method("retrieval").metric("ndcg@10")).isGreaterThan(popularity);
-    assertThat(report.method("two-stage").metric("ndcg@10")).isGreaterThan(popularity);
+    double twoStage = report.method("two-stage").metric("ndcg@10");
+    assertThat(twoStage).as("two-stage ndcg@10 vs retrieval")
+        .isGreaterThan(report.method("retrieval").metric("ndcg@10"));
+    assertThat(twoStage).as("two-stage ndcg@10 vs 1.5 x popularity")
+        .isGreaterThanOrEqualTo(1.5 * popularity);
+    // Learned methods recommend far more of the catalogue than popularity.
     assertThat(report.method("two-stage").metric("coverage"))
         .isGreaterThan(2 * report.method("popularity").metric("coverage"));
     // Ranking reorders the candidate set, so its recall at the candidate count equals retrieval's.
-    assertThat(report.method("two-stage").metric("recall@100"))
-        .isEqualTo(report.method("retrieval").metric("recall@100"));
+    assertThat(report.method("two-stage").metric("recall@300"))
+        .isEqualTo(report.method("retrieval").metric("recall@300"));
 
-    assertThat(VectorFiles.readFloats(out.resolve("embeddings/items.npy")).dimension()).isEqualTo(16);
+    assertThat(VectorFiles.readFloats(out.resolve("embeddings/items.npy")).dimension()).isEqualTo(64);
     assertThat(Files.readString(out.resolve("ranker.json"))).contains("\"rank:ndcg\"");
+    assertThat(log.toString(StandardCharsets.UTF_8)).contains("5-fold cross-validated");
     assertThat(report.toTable()).contains("two-stage").contains("ndcg@10");
-  }
-
-  /** The quality goal, with the README's settings (about 40 s). */
-  @Test
-  void defaults_twoStageBeatsRetrievalAndOneAndAHalfTimesPopularity() throws Exception {
-    Path data = data();
-    EvaluationReport report = MovieLensExample.run(
-        MovieLensExample.Settings.defaults(data, out),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-
-    double popularity = report.method("popularity").metric("ndcg@10");
-    double retrieval = report.method("retrieval").metric("ndcg@10");
-    double twoStage = report.method("two-stage").metric("ndcg@10");
-    assertThat(twoStage).as("two-stage ndcg@10 vs retrieval").isGreaterThan(retrieval);
-    assertThat(twoStage).as("two-stage ndcg@10 vs 1.5 x popularity").isGreaterThanOrEqualTo(1.5 * popularity);
   }
 }
