@@ -1,8 +1,10 @@
 package dev.shortlist.bench.jmh;
 
 import dev.shortlist.retrieval.ExactIndex;
+import dev.shortlist.retrieval.LiveHnswIndex;
 import dev.shortlist.retrieval.LuceneHnswIndex;
 import dev.shortlist.retrieval.Metric;
+import dev.shortlist.retrieval.VectorIndex;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -60,11 +62,25 @@ final class Fixtures {
   }
 
   /**
+   * A {@link LiveHnswIndex} with the benchmarks' HNSW configuration (cosine, M = 16, beam width
+   * 100) over the rows of {@code flat}; prints how long the build took to stderr.
+   */
+  static LiveHnswIndex liveHnsw(int dim, long[] ids, float[] flat) {
+    long start = System.nanoTime();
+    LiveHnswIndex index =
+        LiveHnswIndex.builder(dim, Metric.COSINE).maxConnections(16).beamWidth(100).build();
+    index.upsertAll(ids, flat, done -> {});
+    System.err.printf(Locale.ROOT, "%nbuilt %,d × %d in %.1f s: %s%n",
+        ids.length, dim, (System.nanoTime() - start) / 1e9, index);
+    return index;
+  }
+
+  /**
    * Upserts random existing ids {@code 0 .. n-1} with fresh vectors from {@code mixture} (seeded
    * by {@code seed}), one every {@code intervalNanos} on average (parked in between, catching up
    * when behind), until {@code stop} says so; {@code written} runs after each upsert.
    */
-  static void pacedUpserts(LuceneHnswIndex index, ClusteredVectors mixture, int n, long seed,
+  static void pacedUpserts(VectorIndex index, ClusteredVectors mixture, int n, long seed,
       long intervalNanos, BooleanSupplier stop, Runnable written) {
     Random rnd = new Random(seed);
     float[] vector = new float[index.dimension()];
