@@ -14,6 +14,7 @@ final class IndexKinds {
           new LuceneHnswKind("lucene-hnsw-int8", Quantization.INT8, "int8 quantized"),
           new LuceneHnswKind("lucene-hnsw-int4", Quantization.INT4, "int4 quantized"),
           new LuceneHnswKind("lucene-hnsw-bin", Quantization.BINARY, "1-bit quantized"),
+          new LiveHnswKind(),
           new FaissKind());
 
   private IndexKinds() {}

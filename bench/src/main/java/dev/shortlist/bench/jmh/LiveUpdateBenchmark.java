@@ -2,8 +2,10 @@ package dev.shortlist.bench.jmh;
 
 import dev.shortlist.core.Deadline;
 import dev.shortlist.core.IdSet;
+import dev.shortlist.retrieval.LiveHnswIndex;
 import dev.shortlist.retrieval.LuceneHnswIndex;
 import dev.shortlist.retrieval.Neighbors;
+import dev.shortlist.retrieval.VectorIndex;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Random;
@@ -24,12 +26,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * HNSW search latency on a {@link LuceneHnswIndex} while another thread writes to it: a writer
+ * HNSW search latency on a {@link LuceneHnswIndex} or a {@link LiveHnswIndex} ({@code index} =
+ * {@code lucene} or {@code live}) while another thread writes to it: a writer
  * thread replaces random existing ids with fresh vectors from the corpus's distribution at {@code
  * writesPerSecond} (paced with {@link LockSupport#parkNanos}, catching up when it falls behind;
  * {@code 0} = no writer). The measured operation is the search, so comparing the percentiles at
- * {@code writesPerSecond=0} and {@code 2000} shows what live updates (the exact-scanned delta, its
- * background moves into the graph, new segments and their merges) cost a query.
+ * {@code writesPerSecond=0} and {@code 2000} shows what live updates cost a query: for Lucene, the
+ * exact-scanned delta, its background moves into the graph, new segments and their merges; for
+ * the live graph, updates in place on the writer's thread.
  *
  * <p>After every iteration and at the end of the trial, stderr gets the writes per second the
  * writer achieved, the index's segment count and its pending (delta) updates. {@code
@@ -64,9 +68,14 @@ public class LiveUpdateBenchmark {
   @Param({"0", "2000"})
   int writesPerSecond;
 
+  /** {@code lucene}: {@link LuceneHnswIndex}; {@code live}: {@link LiveHnswIndex}. */
+  @Param({"lucene", "live"})
+  String index;
+
   /**
-   * {@code heap}: the builder's default (a private temporary directory, memory-mapped; the name
-   * is historical); {@code mmap}: an index built in a given directory.
+   * For {@code lucene}: {@code heap} is the builder's default (a private temporary directory,
+   * memory-mapped; the name is historical), {@code mmap} an index built in a given directory.
+   * The live graph is always on the heap.
    */
   @Param({"heap"})
   String storage;
@@ -75,7 +84,9 @@ public class LiveUpdateBenchmark {
   @Param({"1024"})
   int flushThreshold;
 
-  private LuceneHnswIndex index;
+  private VectorIndex built;
+  private LuceneHnswIndex lucene;
+  private LiveHnswIndex live;
   private Path directory;
   private float[][] queries;
   private int cursor;
@@ -95,17 +106,30 @@ public class LiveUpdateBenchmark {
       throw new IllegalArgumentException(
           "writesPerSecond must be in [0, 1000000], was " + writesPerSecond);
     }
-    LuceneHnswIndex.Builder builder = Fixtures.hnswBuilder(dim).flushThreshold(flushThreshold);
-    switch (storage) {
-      case "heap" -> {}
-      case "mmap" -> {
-        directory = Fixtures.tempDirectory("shortlist-jmh-live");
-        builder.directory(directory);
-      }
-      default -> throw new IllegalArgumentException("storage must be heap or mmap, was " + storage);
-    }
     ClusteredVectors mixture = new ClusteredVectors(dim, Fixtures.MIXTURE_SEED);
-    index = Fixtures.hnsw(builder, dim, Fixtures.ids(n), mixture.flat(new Random(1), n));
+    float[] flat = mixture.flat(new Random(1), n);
+    switch (index) {
+      case "lucene" -> {
+        LuceneHnswIndex.Builder builder =
+            Fixtures.hnswBuilder(dim).flushThreshold(flushThreshold);
+        switch (storage) {
+          case "heap" -> {}
+          case "mmap" -> {
+            directory = Fixtures.tempDirectory("shortlist-jmh-live");
+            builder.directory(directory);
+          }
+          default ->
+              throw new IllegalArgumentException("storage must be heap or mmap, was " + storage);
+        }
+        lucene = Fixtures.hnsw(builder, dim, Fixtures.ids(n), flat);
+        built = lucene;
+      }
+      case "live" -> {
+        live = Fixtures.liveHnsw(dim, Fixtures.ids(n), flat);
+        built = live;
+      }
+      default -> throw new IllegalArgumentException("index must be lucene or live, was " + index);
+    }
     queries = mixture.rows(new Random(2), Fixtures.QUERIES);
     trialStartNanos = System.nanoTime();
     if (writesPerSecond > 0) {
@@ -121,7 +145,7 @@ public class LiveUpdateBenchmark {
   /** Upserts one id every {@code intervalNanos} on average until {@link #stop}. */
   private void write(ClusteredVectors mixture, long intervalNanos) {
     try {
-      Fixtures.pacedUpserts(index, mixture, n, 3, intervalNanos, () -> stop,
+      Fixtures.pacedUpserts(built, mixture, n, 3, intervalNanos, () -> stop,
           () -> upserts = upserts + 1);
     } catch (Throwable t) {
       writerFailure = t;
@@ -147,7 +171,7 @@ public class LiveUpdateBenchmark {
       writer.join();
     }
     report("trial", trialStartNanos, 0);
-    index.close();
+    built.close();
     if (directory != null) {
       Fixtures.deleteRecursively(directory);
     }
@@ -159,7 +183,9 @@ public class LiveUpdateBenchmark {
   @Benchmark
   public Neighbors search() {
     float[] q = queries[cursor++ & (Fixtures.QUERIES - 1)];
-    return index.search(q, k, ef, IdSet.empty(), Deadline.none());
+    return lucene != null
+        ? lucene.search(q, k, ef, IdSet.empty(), Deadline.none())
+        : live.search(q, k, ef, IdSet.empty(), Deadline.none());
   }
 
   private void report(String what, long sinceNanos, long upsertsBefore) {
@@ -167,9 +193,11 @@ public class LiveUpdateBenchmark {
     long done = upserts - upsertsBefore;
     System.err.printf(
         Locale.ROOT,
-        "%n%s: %,d upserts in %.1f s = %,.0f writes/s (target %,d); segments %d, pending updates"
-            + " %,d%s%n",
-        what, done, seconds, done / seconds, writesPerSecond, index.segmentCount(),
-        index.pendingUpdates(), writerFailure == null ? "" : "; writer FAILED: " + writerFailure);
+        "%n%s: %,d upserts in %.1f s = %,.0f writes/s (target %,d); %s%s%n",
+        what, done, seconds, done / seconds, writesPerSecond,
+        lucene != null
+            ? "segments " + lucene.segmentCount() + ", pending updates " + lucene.pendingUpdates()
+            : "deleted slots " + live.deletedSlots(),
+        writerFailure == null ? "" : "; writer FAILED: " + writerFailure);
   }
 }

@@ -99,7 +99,7 @@ public final class BenchCommand implements Callable<Integer> {
   double eventsPerS = 0;
 
   @Option(names = "--index",
-      description = "lucene-hnsw, exact, or faiss:<factory>, e.g. faiss:HNSW32 (default: ${DEFAULT-VALUE}).")
+      description = "lucene-hnsw, live-hnsw, exact, or faiss:<factory>, e.g. faiss:HNSW32 (default: ${DEFAULT-VALUE}).")
   String index = "lucene-hnsw";
 
   @Option(names = "--trees", description = "Trees in the model (default: ${DEFAULT-VALUE}).")

@@ -29,6 +29,7 @@ import dev.shortlist.retrieval.EmbeddingSource;
 import dev.shortlist.retrieval.ExactIndex;
 import dev.shortlist.retrieval.FaissIndex;
 import dev.shortlist.retrieval.ItemToItemSource;
+import dev.shortlist.retrieval.LiveHnswIndex;
 import dev.shortlist.retrieval.LuceneHnswIndex;
 import dev.shortlist.retrieval.Metric;
 import dev.shortlist.retrieval.VectorIndex;
@@ -117,7 +118,7 @@ public final class ReferenceWorkload implements AutoCloseable {
    * @param candidates retrieval candidates per request, over the three sources (before merging)
    * @param trees trees in the model
    * @param depth depth of each tree
-   * @param index {@code lucene-hnsw}, {@code exact} or {@code faiss:<factory>} (pending)
+   * @param index {@code lucene-hnsw}, {@code live-hnsw}, {@code exact} or {@code faiss:<factory>}
    * @param seed random seed of everything generated
    */
   public record Spec(
@@ -791,7 +792,7 @@ public final class ReferenceWorkload implements AutoCloseable {
     private IndexChoice() {}
 
     static void check(String spec) {
-      if (spec.equals("lucene-hnsw") || spec.equals("exact")) {
+      if (spec.equals("lucene-hnsw") || spec.equals("live-hnsw") || spec.equals("exact")) {
         return;
       }
       if (spec.startsWith("faiss:")) {
@@ -806,7 +807,7 @@ public final class ReferenceWorkload implements AutoCloseable {
         return;
       }
       throw new IllegalArgumentException(
-          "unknown index '" + spec + "'; known: lucene-hnsw, exact, faiss:<factory>");
+          "unknown index '" + spec + "'; known: lucene-hnsw, live-hnsw, exact, faiss:<factory>");
     }
 
     static Opened open(Spec spec, SyntheticCatalog catalog, Path dir, PrintWriter log)
@@ -823,6 +824,9 @@ public final class ReferenceWorkload implements AutoCloseable {
       }
       if (spec.index().startsWith("faiss:")) {
         return openFaiss(spec, catalog, dir, log, t0);
+      }
+      if (spec.index().equals("live-hnsw")) {
+        return openLive(spec, catalog, dir, log, t0);
       }
       Path saved = dir.resolve("index-lucene-hnsw-M" + HNSW_M + "-beam" + HNSW_BEAM);
       String how;
@@ -884,6 +888,44 @@ public final class ReferenceWorkload implements AutoCloseable {
    * A FAISS index from its factory string (trained on the catalogue when it needs training),
    * cached as a FAISS file; served from that file (searches and writes work in memory).
    */
+  /** {@code live-hnsw}: built once and cached as a file; served from the heap (writes stay there). */
+  private static IndexChoice.Opened openLive(
+      Spec spec, SyntheticCatalog catalog, Path dir, PrintWriter log, long t0) throws IOException {
+    Path saved = dir.resolve("index-live-hnsw-M" + HNSW_M + "-beam" + HNSW_BEAM + ".bin");
+    String how;
+    LiveHnswIndex index;
+    if (!Files.isRegularFile(saved)) {
+      log.printf(Locale.ROOT, "  index      building live HNSW (M=%d, beam=%d) over %,d items, once; cached in %s%n",
+          HNSW_M, HNSW_BEAM, spec.items(), saved);
+      log.flush();
+      index = LiveHnswIndex.builder(spec.dim(), Metric.COSINE)
+          .maxConnections(HNSW_M).beamWidth(HNSW_BEAM).build();
+      try {
+        long[] ids = new long[spec.items()];
+        float[] flat = new float[spec.items() * spec.dim()];
+        for (int i = 0; i < ids.length; i++) {
+          ids[i] = i;
+          System.arraycopy(catalog.vector(i), 0, flat, i * spec.dim(), spec.dim());
+        }
+        Progress p = new Progress("indexing", spec.items(), log);
+        index.upsertAll(ids, flat, p::update);
+        p.done();
+        index.save(saved);
+      } catch (IOException | RuntimeException | Error e) {
+        index.close();
+        throw e;
+      }
+      how = String.format(Locale.ROOT, "built in %.1f s (%,.0f items/s) and cached in %s",
+          (System.nanoTime() - t0) / 1e9, spec.items() / ((System.nanoTime() - t0) / 1e9), saved);
+    } else {
+      index = LiveHnswIndex.open(saved);
+      how = String.format(Locale.ROOT, "opened from cache %s in %.1f s", saved,
+          (System.nanoTime() - t0) / 1e9);
+    }
+    return new IndexChoice.Opened(index, null, String.format(Locale.ROOT,
+        "  index      live HNSW M=%d beam=%d ef=%d, %s%n", HNSW_M, HNSW_BEAM, index.efSearch(), how));
+  }
+
   private static IndexChoice.Opened openFaiss(
       Spec spec, SyntheticCatalog catalog, Path dir, PrintWriter log, long t0) throws IOException {
     String factory = spec.index().substring("faiss:".length());

@@ -123,6 +123,32 @@ class AnnCommandTest {
   }
 
   @Test
+  void ann_liveHnsw_sweepsEf_andItsSavedIndexLoadsBackWithTheSameRecall() throws IOException {
+    Path json = dir.resolve("live.json");
+    Path saved = dir.resolve("live.idx");
+    Run built = run(args("--k", "10", "--index", "live-hnsw", "--ef", "40,100", "--json",
+        json.toString(), "--save-index", saved.toString()));
+
+    assertThat(built.exit()).as(built.err()).isZero();
+    assertThat(built.out())
+        .contains("live-hnsw: 2,000 vectors built in")
+        .containsPattern("\\nlive-hnsw  10  ef=40 ")
+        .containsPattern("\\nlive-hnsw  10  ef=100 ");
+    List<String> objects = objects(Files.readString(json));
+    assertThat(objects).hasSize(2);
+    for (String o : objects) {
+      assertThat(number(o, "recall")).as(o).isGreaterThanOrEqualTo(0.9).isLessThanOrEqualTo(1.0);
+      assertThat(number(o, "memory_bytes")).isPositive();
+    }
+    assertThat(saved).isRegularFile();
+
+    Run loaded = run(args("--k", "10", "--index", "live-hnsw", "--ef", "40,100", "--load-index",
+        saved.toString()));
+    assertThat(loaded.exit()).as(loaded.err()).isZero();
+    assertThat(recallOf(loaded.out(), "live-hnsw")).isEqualTo(recallOf(built.out(), "live-hnsw"));
+  }
+
+  @Test
   void ann_efBelowK_searchesK_andRepeatsNoSetting() {
     Run r = run(args("--k", "20", "--index", "lucene-hnsw", "--ef", "5,10,30"));
 
@@ -215,7 +241,7 @@ class AnnCommandTest {
     assertRefused(run("ann", "--base", base.toString(), "--queries", queries.toString(), "--metric",
         "hamming", "--index", "exact"), "--metric", "'hamming'");
     assertRefused(run(args("--index", "annoy")), "--index", "unknown index kind 'annoy'",
-        "exact, lucene-hnsw, lucene-hnsw-int8, lucene-hnsw-int4, lucene-hnsw-bin, faiss:<factory>");
+        "exact, lucene-hnsw, lucene-hnsw-int8, lucene-hnsw-int4, lucene-hnsw-bin, live-hnsw, faiss:<factory>");
     assertRefused(run(args("--index", "faiss:")), "--index", "'faiss:' needs a factory string");
     assertRefused(run(args("--index", "exact", "--index", "exact")), "--index exact is given twice");
     assertRefused(run(args("--index", "exact", "--ef", "40,100")),

@@ -20,7 +20,7 @@ class IndexKindsTest {
     assertThatThrownBy(() -> IndexKinds.find("lucene"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("unknown index kind 'lucene'; known: exact, lucene-hnsw, lucene-hnsw-int8,"
-            + " lucene-hnsw-int4, lucene-hnsw-bin, faiss:<factory>");
+            + " lucene-hnsw-int4, lucene-hnsw-bin, live-hnsw, faiss:<factory>");
   }
 
   @Test
