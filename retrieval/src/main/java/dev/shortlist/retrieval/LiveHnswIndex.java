@@ -237,20 +237,8 @@ public final class LiveHnswIndex implements VectorIndex {
    * @throws IllegalStateException if the index is closed or full
    */
   public void upsertAll(long[] ids, float[] flatVectors, IntConsumer progress) {
-    Objects.requireNonNull(ids, "ids");
-    Objects.requireNonNull(flatVectors, "flatVectors");
+    float[][] rows = VectorChecks.prepareRows(ids, flatVectors, dimension, metric);
     Objects.requireNonNull(progress, "progress");
-    if ((long) ids.length * dimension != flatVectors.length) {
-      throw new IllegalArgumentException(
-          "flatVectors has " + flatVectors.length + " floats, expected ids.length × dimension = "
-              + ids.length + " × " + dimension);
-    }
-    float[][] rows = new float[ids.length][];
-    float[] row = new float[dimension];
-    for (int i = 0; i < ids.length; i++) {
-      System.arraycopy(flatVectors, i * dimension, row, 0, dimension);
-      rows[i] = VectorChecks.prepare(row, dimension, metric, "vector for id " + ids[i], "flatVectors");
-    }
     writeLock.lock();
     try {
       ensureOpen();
@@ -1662,38 +1650,25 @@ public final class LiveHnswIndex implements VectorIndex {
 
     /** HNSW's M: neighbours per node (default 16, 2..256; twice that on the bottom level). */
     public Builder maxConnections(int m) {
-      if (m < 2 || m > MAX_CONNECTIONS) {
-        throw new IllegalArgumentException(
-            "maxConnections must be in [2, " + MAX_CONNECTIONS + "], was " + m);
-      }
-      this.maxConnections = m;
+      this.maxConnections = HnswChecks.inRange("maxConnections", m, 2, MAX_CONNECTIONS);
       return this;
     }
 
     /** HNSW's beam width (efConstruction) while inserting (default 100, 1..3200). */
     public Builder beamWidth(int beam) {
-      if (beam < 1 || beam > 3_200) {
-        throw new IllegalArgumentException("beamWidth must be in [1, 3200], was " + beam);
-      }
-      this.beamWidth = beam;
+      this.beamWidth = HnswChecks.beamWidth(beam);
       return this;
     }
 
     /** Default search-time candidate-list size (default 100, 1..100000). */
     public Builder efSearch(int ef) {
-      if (ef < 1 || ef > 100_000) {
-        throw new IllegalArgumentException("efSearch must be in [1, 100000], was " + ef);
-      }
-      this.efSearch = ef;
+      this.efSearch = HnswChecks.efSearch(ef);
       return this;
     }
 
     /** The largest k a search may ask for (default {@value #DEFAULT_MAX_K}, 1..1000000). */
     public Builder maxK(int maxK) {
-      if (maxK < 1 || maxK > 1_000_000) {
-        throw new IllegalArgumentException("maxK must be in [1, 1000000], was " + maxK);
-      }
-      this.maxK = maxK;
+      this.maxK = HnswChecks.maxK(maxK);
       return this;
     }
 

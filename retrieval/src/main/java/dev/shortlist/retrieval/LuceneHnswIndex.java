@@ -268,20 +268,8 @@ public final class LuceneHnswIndex implements VectorIndex {
    * @throws IllegalArgumentException if a row is malformed; nothing is written then
    */
   public void upsertAll(long[] ids, float[] flatVectors, IntConsumer progress) {
-    Objects.requireNonNull(ids, "ids");
-    Objects.requireNonNull(flatVectors, "flatVectors");
+    float[][] rows = VectorChecks.prepareRows(ids, flatVectors, dimension, metric);
     Objects.requireNonNull(progress, "progress");
-    if ((long) ids.length * dimension != flatVectors.length) {
-      throw new IllegalArgumentException(
-          "flatVectors has " + flatVectors.length + " floats, expected ids.length × dimension = "
-              + ids.length + " × " + dimension);
-    }
-    float[][] rows = new float[ids.length][];
-    float[] row = new float[dimension];
-    for (int i = 0; i < ids.length; i++) {
-      System.arraycopy(flatVectors, i * dimension, row, 0, dimension);
-      rows[i] = VectorChecks.prepare(row, dimension, metric, "vector for id " + ids[i], "flatVectors");
-    }
     flushLock.lock();
     try {
       ensureOpen();
@@ -1228,28 +1216,19 @@ public final class LuceneHnswIndex implements VectorIndex {
 
     /** HNSW's M: neighbours per node (default 16, 2..512). */
     public Builder maxConnections(int m) {
-      if (m < 2 || m > 512) {
-        throw new IllegalArgumentException("maxConnections must be in [2, 512], was " + m);
-      }
-      this.maxConnections = m;
+      this.maxConnections = HnswChecks.inRange("maxConnections", m, 2, 512);
       return this;
     }
 
     /** HNSW's beam width (efConstruction) while building (default 100, 1..3200). */
     public Builder beamWidth(int beam) {
-      if (beam < 1 || beam > 3_200) {
-        throw new IllegalArgumentException("beamWidth must be in [1, 3200], was " + beam);
-      }
-      this.beamWidth = beam;
+      this.beamWidth = HnswChecks.beamWidth(beam);
       return this;
     }
 
     /** Default search-time candidate-list size (default 100). */
     public Builder efSearch(int ef) {
-      if (ef < 1 || ef > 100_000) {
-        throw new IllegalArgumentException("efSearch must be in [1, 100000], was " + ef);
-      }
-      this.efSearch = ef;
+      this.efSearch = HnswChecks.efSearch(ef);
       return this;
     }
 
@@ -1270,10 +1249,7 @@ public final class LuceneHnswIndex implements VectorIndex {
 
     /** The largest k a search may ask for (default {@value #DEFAULT_MAX_K}). */
     public Builder maxK(int maxK) {
-      if (maxK < 1 || maxK > 1_000_000) {
-        throw new IllegalArgumentException("maxK must be in [1, 1000000], was " + maxK);
-      }
-      this.maxK = maxK;
+      this.maxK = HnswChecks.maxK(maxK);
       return this;
     }
 

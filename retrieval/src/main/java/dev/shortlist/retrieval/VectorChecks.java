@@ -1,5 +1,7 @@
 package dev.shortlist.retrieval;
 
+import java.util.Objects;
+
 /** Validation shared by every index: the checks of the {@link VectorIndex} contract. */
 final class VectorChecks {
 
@@ -43,5 +45,28 @@ final class VectorChecks {
       unit[i] = (float) (v[i] * inverseNorm);
     }
     return unit;
+  }
+
+  /**
+   * Checks every row of a bulk write ({@code ids.length} rows of {@code dimension} floats in
+   * {@code flatVectors}) before anything is written, and returns the rows to store.
+   *
+   * @throws IllegalArgumentException naming the length mismatch or the first malformed row's id
+   */
+  static float[][] prepareRows(long[] ids, float[] flatVectors, int dimension, Metric metric) {
+    Objects.requireNonNull(ids, "ids");
+    Objects.requireNonNull(flatVectors, "flatVectors");
+    if ((long) ids.length * dimension != flatVectors.length) {
+      throw new IllegalArgumentException(
+          "flatVectors has " + flatVectors.length + " floats, expected ids.length × dimension = "
+              + ids.length + " × " + dimension);
+    }
+    float[][] rows = new float[ids.length][];
+    float[] row = new float[dimension];
+    for (int i = 0; i < ids.length; i++) {
+      System.arraycopy(flatVectors, i * dimension, row, 0, dimension);
+      rows[i] = prepare(row, dimension, metric, "vector for id " + ids[i], "flatVectors");
+    }
+    return rows;
   }
 }

@@ -116,26 +116,6 @@ class LiveHnswIndexTest extends VectorIndexContractTest {
     return 1e-4 * Math.max(1, Math.abs(score));
   }
 
-  private String at(String what) {
-    return what + " (seed=" + seed + ")";
-  }
-
-  /** Distinct ids, none excluded, finite scores, best first; at most {@code k}. */
-  private static void assertWellFormed(Neighbors got, int k, IdSet exclusions, String context) {
-    assertThat(got.size()).as(context + ": result size").isLessThanOrEqualTo(k);
-    Set<Long> seen = new HashSet<>();
-    for (int i = 0; i < got.size(); i++) {
-      assertThat(seen.add(got.id(i))).as(context + ": id %d returned twice", got.id(i)).isTrue();
-      assertThat(exclusions.contains(got.id(i)))
-          .as(context + ": excluded id %d returned", got.id(i)).isFalse();
-      assertThat(Float.isFinite(got.score(i))).as(context + ": score %d finite", i).isTrue();
-      if (i > 0) {
-        assertThat(got.score(i)).as(context + ": scores best first at rank %d", i)
-            .isLessThanOrEqualTo(got.score(i - 1));
-      }
-    }
-  }
-
   /**
    * {@code got} is the reference's answer up to float rounding: as many results, at every rank the
    * reference's score, every reported score the returned id's true score, and the same ids but
@@ -201,10 +181,6 @@ class LiveHnswIndexTest extends VectorIndexContractTest {
   /** The misses of {@link #selfQueryMisses} that even the widest graph search makes. */
   private static List<String> lost(List<String> misses) {
     return misses.stream().filter(miss -> miss.contains("lost")).toList();
-  }
-
-  private static long[] longs(Set<Long> ids) {
-    return ids.stream().mapToLong(Long::longValue).toArray();
   }
 
   // ---- builder ----

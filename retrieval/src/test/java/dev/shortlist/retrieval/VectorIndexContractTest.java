@@ -85,7 +85,8 @@ abstract class VectorIndexContractTest {
         supportsRemove(), () -> getClass().getSimpleName() + " does not support remove");
   }
 
-  private String at(String what) {
+  /** {@code what} with the seed, for assertion messages. */
+  String at(String what) {
     return what + " (seed=" + seed + ")";
   }
 
@@ -115,7 +116,7 @@ abstract class VectorIndexContractTest {
   }
 
   /** Distinct ids, none excluded, scores finite and best first. */
-  private static void assertWellFormed(Neighbors got, int k, IdSet exclusions, String context) {
+  static void assertWellFormed(Neighbors got, int k, IdSet exclusions, String context) {
     assertThat(got.size()).as(context + ": result size").isLessThanOrEqualTo(k);
     Set<Long> seen = new HashSet<>();
     for (int i = 0; i < got.size(); i++) {
@@ -233,7 +234,7 @@ abstract class VectorIndexContractTest {
     return v;
   }
 
-  private static long[] longs(Set<Long> ids) {
+  static long[] longs(Set<Long> ids) {
     return ids.stream().mapToLong(Long::longValue).toArray();
   }
 

@@ -80,11 +80,7 @@ final class FaissKind implements IndexKind {
       if (!index.isTrained()) {
         index.train(base.values());
       }
-      long[] ids = new long[base.rows()];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = i;
-      }
-      index.upsertAll(ids, base.values(), progress);
+      index.upsertAll(base.rowIds(), base.values(), progress);
     } catch (RuntimeException | Error e) {
       index.close();
       throw e;

@@ -112,7 +112,29 @@ interface IndexKind {
   }
 
   /** Options for building an index; each kind uses those that apply to it. */
-  record BuildOptions(int maxConnections, int beamWidth, int maxK) {}
+  record BuildOptions(int maxConnections, int beamWidth, int maxK) {
+
+    /**
+     * Checks {@code --M} (up to {@code maxM}) and {@code --beam} (up to 3,200) for the HNSW kind
+     * {@code name}, and the data's dimension against the kind's {@code maxDimension}.
+     *
+     * @throws IllegalArgumentException naming the option or the dimension
+     */
+    void checkGraph(String name, int maxM, int dimension, int maxDimension) {
+      if (maxConnections < 2 || maxConnections > maxM) {
+        throw new IllegalArgumentException(
+            "--M must be in [2, " + maxM + "] for " + name + ", was " + maxConnections);
+      }
+      if (beamWidth < 1 || beamWidth > 3_200) {
+        throw new IllegalArgumentException(
+            "--beam must be in [1, 3200] for " + name + ", was " + beamWidth);
+      }
+      if (dimension > maxDimension) {
+        throw new IllegalArgumentException(
+            name + " supports dimensions up to " + maxDimension + ", the base has " + dimension);
+      }
+    }
+  }
 
   /** The values to sweep, as given by {@code --ef} and {@code --nprobe} (or their defaults). */
   record Sweep(List<Integer> ef, List<Integer> nprobe) {

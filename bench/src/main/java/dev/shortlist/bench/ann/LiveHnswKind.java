@@ -34,18 +34,7 @@ final class LiveHnswKind implements IndexKind {
 
   @Override
   public void check(String spec, BuildOptions options, int dimension) {
-    if (options.maxConnections() < 2 || options.maxConnections() > 256) {
-      throw new IllegalArgumentException(
-          "--M must be in [2, 256] for " + NAME + ", was " + options.maxConnections());
-    }
-    if (options.beamWidth() < 1 || options.beamWidth() > 3_200) {
-      throw new IllegalArgumentException(
-          "--beam must be in [1, 3200] for " + NAME + ", was " + options.beamWidth());
-    }
-    if (dimension > LiveHnswIndex.MAX_DIMENSION) {
-      throw new IllegalArgumentException(NAME + " supports dimensions up to "
-          + LiveHnswIndex.MAX_DIMENSION + ", the base has " + dimension);
-    }
+    options.checkGraph(NAME, 256, dimension, LiveHnswIndex.MAX_DIMENSION);
   }
 
   @Override
@@ -73,11 +62,7 @@ final class LiveHnswKind implements IndexKind {
             .maxK(Math.max(LiveHnswIndex.DEFAULT_MAX_K, options.maxK()))
             .build();
     try {
-      long[] ids = new long[base.rows()];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = i;
-      }
-      index.upsertAll(ids, base.values(), progress);
+      index.upsertAll(base.rowIds(), base.values(), progress);
     } catch (RuntimeException | Error e) {
       index.close();
       throw e;

@@ -47,18 +47,7 @@ final class LuceneHnswKind implements IndexKind {
 
   @Override
   public void check(String spec, BuildOptions options, int dimension) {
-    if (options.maxConnections() < 2 || options.maxConnections() > 512) {
-      throw new IllegalArgumentException(
-          "--M must be in [2, 512] for " + name + ", was " + options.maxConnections());
-    }
-    if (options.beamWidth() < 1 || options.beamWidth() > 3_200) {
-      throw new IllegalArgumentException(
-          "--beam must be in [1, 3200] for " + name + ", was " + options.beamWidth());
-    }
-    if (dimension > MAX_DIMENSION) {
-      throw new IllegalArgumentException(
-          name + " supports dimensions up to " + MAX_DIMENSION + ", the base has " + dimension);
-    }
+    options.checkGraph(name, 512, dimension, MAX_DIMENSION);
   }
 
   @Override
@@ -87,11 +76,7 @@ final class LuceneHnswKind implements IndexKind {
             .maxK(Math.max(LuceneHnswIndex.DEFAULT_MAX_K, options.maxK()))
             .build();
     try {
-      long[] ids = new long[base.rows()];
-      for (int i = 0; i < ids.length; i++) {
-        ids[i] = i;
-      }
-      index.upsertAll(ids, base.values(), progress);
+      index.upsertAll(base.rowIds(), base.values(), progress);
       if (index.segmentCount() > 1) {
         index.forceMerge();
       }

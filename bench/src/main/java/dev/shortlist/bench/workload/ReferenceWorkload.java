@@ -55,6 +55,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import ml.dmlc.xgboost4j.java.Booster;
 import ml.dmlc.xgboost4j.java.DMatrix;
@@ -838,12 +839,8 @@ public final class ReferenceWorkload implements AutoCloseable {
             .maxConnections(HNSW_M).beamWidth(HNSW_BEAM)
             .build();
         try {
-          long[] ids = new long[spec.items()];
-          float[] flat = new float[spec.items() * spec.dim()];
-          for (int i = 0; i < ids.length; i++) {
-            ids[i] = i;
-            System.arraycopy(catalog.vector(i), 0, flat, i * spec.dim(), spec.dim());
-          }
+          long[] ids = LongStream.range(0, spec.items()).toArray();
+          float[] flat = catalogueVectors(spec, catalog);
           Progress p = new Progress("indexing", spec.items(), log);
           built.upsertAll(ids, flat, p::update);
           p.done();
@@ -888,6 +885,15 @@ public final class ReferenceWorkload implements AutoCloseable {
    * A FAISS index from its factory string (trained on the catalogue when it needs training),
    * cached as a FAISS file; served from that file (searches and writes work in memory).
    */
+  /** Every catalogue item's vector, row {@code i} for item {@code i}, in one array. */
+  private static float[] catalogueVectors(Spec spec, SyntheticCatalog catalog) {
+    float[] flat = new float[spec.items() * spec.dim()];
+    for (int i = 0; i < spec.items(); i++) {
+      System.arraycopy(catalog.vector(i), 0, flat, i * spec.dim(), spec.dim());
+    }
+    return flat;
+  }
+
   /** {@code live-hnsw}: built once and cached as a file; served from the heap (writes stay there). */
   private static IndexChoice.Opened openLive(
       Spec spec, SyntheticCatalog catalog, Path dir, PrintWriter log, long t0) throws IOException {
@@ -901,12 +907,8 @@ public final class ReferenceWorkload implements AutoCloseable {
       index = LiveHnswIndex.builder(spec.dim(), Metric.COSINE)
           .maxConnections(HNSW_M).beamWidth(HNSW_BEAM).build();
       try {
-        long[] ids = new long[spec.items()];
-        float[] flat = new float[spec.items() * spec.dim()];
-        for (int i = 0; i < ids.length; i++) {
-          ids[i] = i;
-          System.arraycopy(catalog.vector(i), 0, flat, i * spec.dim(), spec.dim());
-        }
+        long[] ids = LongStream.range(0, spec.items()).toArray();
+        float[] flat = catalogueVectors(spec, catalog);
         Progress p = new Progress("indexing", spec.items(), log);
         index.upsertAll(ids, flat, p::update);
         p.done();
@@ -936,12 +938,8 @@ public final class ReferenceWorkload implements AutoCloseable {
           factory, spec.items(), saved);
       log.flush();
       try (FaissIndex built = FaissIndex.builder(spec.dim(), Metric.COSINE).factory(factory).build()) {
-        long[] ids = new long[spec.items()];
-        float[] flat = new float[spec.items() * spec.dim()];
-        for (int i = 0; i < ids.length; i++) {
-          ids[i] = i;
-          System.arraycopy(catalog.vector(i), 0, flat, i * spec.dim(), spec.dim());
-        }
+        long[] ids = LongStream.range(0, spec.items()).toArray();
+        float[] flat = catalogueVectors(spec, catalog);
         if (!built.isTrained()) {
           built.train(flat);
         }
