@@ -493,13 +493,9 @@ public final class LiveHnswIndex implements VectorIndex {
     float[] vectors = st.vectors;
     int vOff = slot * dimension;
     int level = st.level(slot);
-    int ep = entry;
-    float epScore = similarity(vectors, vOff, vectors, ep * dimension);
     int top = st.level(entry);
-    for (int l = top; l > level; l--) {
-      ep = greedy(st, count, vectors, vOff, ep, epScore, l, sc);
-      epScore = sc.greedyScore;
-    }
+    int ep = descend(st, count, vectors, vOff, entry, level, sc);
+    float epScore = sc.greedyScore;
     for (int l = Math.min(level, top); l >= 0; l--) {
       sc.beginSearch(count);
       sc.visit(slot); // never its own neighbour
@@ -727,12 +723,8 @@ public final class LiveHnswIndex implements VectorIndex {
     int count = g.count();
     float[] vectors = st.vectors;
     int vOff = slot * dimension;
-    int ep = g.entry();
-    float epScore = similarity(vectors, vOff, vectors, ep * dimension);
-    for (int l = st.level(ep); l > 0; l--) {
-      ep = greedy(st, count, vectors, vOff, ep, epScore, l, sc);
-      epScore = sc.greedyScore;
-    }
+    int ep = descend(st, count, vectors, vOff, g.entry(), 0, sc);
+    float epScore = sc.greedyScore;
     sc.beginSearch(count);
     sc.visit(slot);
     searchBottomOrUpper(st, count, vectors, vOff, ep, epScore, maxConnections, 0, sc);
@@ -902,12 +894,8 @@ public final class LiveHnswIndex implements VectorIndex {
     Scratch sc = SCRATCH.get();
     Storage st = g.storage();
     int count = g.count();
-    int ep = g.entry();
-    float epScore = similarity(q, 0, st.vectors, ep * dimension);
-    for (int l = st.level(ep); l > 0; l--) {
-      ep = greedy(st, count, q, 0, ep, epScore, l, sc);
-      epScore = sc.greedyScore;
-    }
+    int ep = descend(st, count, q, 0, g.entry(), 0, sc);
+    float epScore = sc.greedyScore;
     sc.beginSearch(count);
     sc.deadline = deadline;
     try {
@@ -1006,28 +994,34 @@ public final class LiveHnswIndex implements VectorIndex {
     return out;
   }
 
-  /** Greedy descent on {@code level}; the best score found is left in {@code sc.greedyScore}. */
-  private int greedy(Storage st, int count, float[] q, int qOff, int ep, float epScore, int level,
+  /**
+   * HNSW's greedy descent for the vector at {@code q[qOff, qOff + d)}: from {@code entry}, on
+   * each level above {@code downTo}, moves to the best neighbour until none is better. Returns the
+   * node reached; its score is left in {@code sc.greedyScore}.
+   */
+  private int descend(Storage st, int count, float[] q, int qOff, int entry, int downTo,
       Scratch sc) {
     float[] vectors = st.vectors;
-    int best = ep;
-    float bestScore = epScore;
-    boolean moved = true;
-    while (moved) {
-      moved = false;
-      int[][] lists = (int[][]) UPPER.getAcquire(st.upper, best);
-      if (lists == null || level > lists.length) {
-        break;
-      }
-      for (int s : (int[]) LISTS.getAcquire(lists, level - 1)) {
-        if (s >= count) {
-          continue;
+    int best = entry;
+    float bestScore = similarity(q, qOff, vectors, entry * dimension);
+    for (int level = st.level(entry); level > downTo; level--) {
+      boolean moved = true;
+      while (moved) {
+        moved = false;
+        int[][] lists = (int[][]) UPPER.getAcquire(st.upper, best);
+        if (lists == null || level > lists.length) {
+          break;
         }
-        float score = similarity(q, qOff, vectors, s * dimension);
-        if (score > bestScore) {
-          bestScore = score;
-          best = s;
-          moved = true;
+        for (int s : (int[]) LISTS.getAcquire(lists, level - 1)) {
+          if (s >= count) {
+            continue;
+          }
+          float score = similarity(q, qOff, vectors, s * dimension);
+          if (score > bestScore) {
+            bestScore = score;
+            best = s;
+            moved = true;
+          }
         }
       }
     }

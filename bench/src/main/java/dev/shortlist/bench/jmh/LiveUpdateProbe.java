@@ -100,10 +100,9 @@ public final class LiveUpdateProbe {
             : "deleted slots " + ((LiveHnswIndex) index).deletedSlots());
   }
 
+  /** k = 10 with the index's default candidate list (both builders default to ef = 100). */
   private static Neighbors search(VectorIndex index, float[] q) {
-    return index instanceof LuceneHnswIndex l
-        ? l.search(q, 10, 100, IdSet.empty(), Deadline.none())
-        : ((LiveHnswIndex) index).search(q, 10, 100, IdSet.empty(), Deadline.none());
+    return index.search(q, 10, IdSet.empty(), Deadline.none());
   }
 
   /** Mean recall@10 over the first queries, against an exact scan of the index's vectors now. */
