@@ -449,9 +449,7 @@ final class TreeEnsemble {
               accD[r] += pLeafD[leaf0 + idx[r]];
             }
           } else {
-            for (int r = 0; r < n; r++) {
-              accF[r] += pLeafF[leaf0 + idx[r]];
-            }
+            kernel.addLeaves(pLeafF, leaf0, idx, accF, n);
           }
         } else {
           general(t, xb, n, idx);
