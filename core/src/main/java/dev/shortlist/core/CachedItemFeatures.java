@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A bounded Caffeine cache in front of a slower {@link ItemFeatureStore} (a remote feature
@@ -15,14 +16,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * store in one batch. Cache metrics go to Micrometer under {@code cache=<name>}.
  *
  * <p>Call {@link #invalidate(long)} when an item's features change, so the next lookup fetches
- * them; a lookup in flight across the invalidate does not cache what it read. Thread-safe.
+ * them; a lookup in flight across the invalidate does not cache what it read of that item (nor,
+ * when more than a thousand invalidations overlap it, of any item). Thread-safe.
  */
 public final class CachedItemFeatures implements ItemFeatureStore {
 
   private final ItemFeatureStore store;
   private final Cache<Long, float[]> cache;
-  /** Number of invalidate() calls begun; lookups in flight across one do not cache. */
+  /** Number of invalidate() calls begun; lookups in flight across one do not cache its item. */
   private final AtomicLong invalidations = new AtomicLong();
+  /**
+   * The ids of the last {@value #RECENT} invalidations: invalidation number {@code seq} writes
+   * its id to slot {@code seq % RECENT}, between marking the slot's stamp -1 and setting it to
+   * {@code seq} (so a reader that sees the same stamp before and after reading the id has it).
+   */
+  private final AtomicLongArray recentIds = new AtomicLongArray(RECENT);
+  private final AtomicLongArray recentStamps = new AtomicLongArray(RECENT);
+
+  private static final int RECENT = 1024;
 
   private CachedItemFeatures(ItemFeatureStore store, Cache<Long, float[]> cache) {
     this.store = store;
@@ -93,18 +104,49 @@ public final class CachedItemFeatures implements ItemFeatureStore {
       System.arraycopy(values, m * width, out, missing[m] * width, width);
       cache.put(fetch[m], Arrays.copyOfRange(values, m * width, (m + 1) * width));
     }
-    // An invalidate() that began since the read may have run before the puts: drop what was put.
-    // One that begins after this check removes the entries itself (its removal follows its count).
-    if (invalidations.get() != seen) {
+    // An invalidate() that began since the read may have run before the puts: drop what was put
+    // of its item (of every fetched item when its id is no longer, or not yet, known). One that
+    // begins after this check removes the entry itself (its removal follows its count).
+    long now = invalidations.get();
+    if (now != seen) {
+      long[] changed = invalidatedBetween(seen, now);
       for (long id : fetch) {
-        cache.invalidate(id);
+        if (changed == null || Arrays.binarySearch(changed, id) >= 0) {
+          cache.invalidate(id);
+        }
       }
     }
   }
 
+  /**
+   * The ids of invalidations {@code seen + 1 .. now}, sorted; null when one of them has left the
+   * ring or not yet written its id.
+   */
+  private long[] invalidatedBetween(long seen, long now) {
+    if (now - seen > RECENT) {
+      return null;
+    }
+    long[] ids = new long[(int) (now - seen)];
+    for (long seq = seen + 1; seq <= now; seq++) {
+      int slot = (int) (seq & (RECENT - 1));
+      long before = recentStamps.get(slot);
+      long id = recentIds.get(slot);
+      if (before != seq || recentStamps.get(slot) != seq) {
+        return null;
+      }
+      ids[(int) (seq - seen - 1)] = id;
+    }
+    Arrays.sort(ids);
+    return ids;
+  }
+
   /** Drops {@code itemId} from the cache; the next lookup fetches it from the store. */
   public void invalidate(long itemId) {
-    invalidations.incrementAndGet();
+    long seq = invalidations.incrementAndGet();
+    int slot = (int) (seq & (RECENT - 1));
+    recentStamps.set(slot, -1);
+    recentIds.set(slot, itemId);
+    recentStamps.set(slot, seq);
     cache.invalidate(itemId);
   }
 }

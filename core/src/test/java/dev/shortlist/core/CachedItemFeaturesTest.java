@@ -80,4 +80,77 @@ class CachedItemFeaturesTest {
       pool.shutdownNow();
     }
   }
+
+  /**
+   * Invalidations of other items during a lookup (a stream of catalogue updates) leave what the
+   * lookup fetched cached; only the invalidated item is dropped.
+   */
+  @Test
+  void lookup_inFlightAcrossInvalidatesOfOtherItems_keepsTheFetchedItemsCached() throws Exception {
+    InMemoryItemFeatures store = InMemoryItemFeatures.create(SCHEMA);
+    for (long id = 0; id < 10; id++) {
+      store.put(id, new float[] {id});
+    }
+    CachedItemFeatures[] cached = new CachedItemFeatures[1];
+    int[] fetched = new int[1];
+    ItemFeatureStore invalidating =
+        new ItemFeatureStore() {
+          @Override
+          public FeatureSchema schema() {
+            return SCHEMA;
+          }
+
+          @Override
+          public void lookup(long[] ids, float[] out) throws Exception {
+            fetched[0] += ids.length;
+            store.lookup(ids, out);
+            // Updates land while the batch is in flight: items 3 and 100 (not fetched) change.
+            cached[0].invalidate(3);
+            cached[0].invalidate(100);
+          }
+        };
+    cached[0] =
+        CachedItemFeatures.over(invalidating, 100, Duration.ofMinutes(10), "f", new SimpleMeterRegistry());
+    long[] ids = {1, 2, 3, 4};
+    float[] out = new float[4];
+    cached[0].lookup(ids, out);
+    assertThat(out).containsExactly(1f, 2f, 3f, 4f);
+    assertThat(fetched[0]).isEqualTo(4);
+
+    cached[0].lookup(new long[] {1, 2, 4}, new float[3]);
+    assertThat(fetched[0]).as("items 1, 2 and 4 stayed cached").isEqualTo(4);
+    cached[0].lookup(new long[] {3}, new float[1]);
+    assertThat(fetched[0]).as("item 3, invalidated during the lookup, is fetched again").isEqualTo(5);
+  }
+
+  /** More overlapping invalidations than the ring remembers: nothing fetched is cached. */
+  @Test
+  void lookup_inFlightAcrossThousandsOfInvalidates_cachesNothingItFetched() throws Exception {
+    InMemoryItemFeatures store = InMemoryItemFeatures.create(SCHEMA);
+    store.put(1, new float[] {1f});
+    CachedItemFeatures[] cached = new CachedItemFeatures[1];
+    int[] fetched = new int[1];
+    ItemFeatureStore invalidating =
+        new ItemFeatureStore() {
+          @Override
+          public FeatureSchema schema() {
+            return SCHEMA;
+          }
+
+          @Override
+          public void lookup(long[] ids, float[] out) throws Exception {
+            fetched[0] += ids.length;
+            store.lookup(ids, out);
+            for (long id = 1_000; id < 3_000; id++) {
+              cached[0].invalidate(id);
+            }
+          }
+        };
+    cached[0] =
+        CachedItemFeatures.over(invalidating, 100, Duration.ofMinutes(10), "f", new SimpleMeterRegistry());
+    cached[0].lookup(new long[] {1}, new float[1]);
+    cached[0].lookup(new long[] {1}, new float[1]);
+    assertThat(fetched[0]).as("the first lookup's item was not cached, so it is fetched twice")
+        .isEqualTo(2);
+  }
 }
