@@ -93,22 +93,11 @@ class CachedItemFeaturesTest {
     }
     CachedItemFeatures[] cached = new CachedItemFeatures[1];
     int[] fetched = new int[1];
-    ItemFeatureStore invalidating =
-        new ItemFeatureStore() {
-          @Override
-          public FeatureSchema schema() {
-            return SCHEMA;
-          }
-
-          @Override
-          public void lookup(long[] ids, float[] out) throws Exception {
-            fetched[0] += ids.length;
-            store.lookup(ids, out);
-            // Updates land while the batch is in flight: items 3 and 100 (not fetched) change.
-            cached[0].invalidate(3);
-            cached[0].invalidate(100);
-          }
-        };
+    // Updates land while the batch is in flight: items 3 and 100 (not fetched) change.
+    ItemFeatureStore invalidating = counting(store, fetched, () -> {
+      cached[0].invalidate(3);
+      cached[0].invalidate(100);
+    });
     cached[0] =
         CachedItemFeatures.over(invalidating, 100, Duration.ofMinutes(10), "f", new SimpleMeterRegistry());
     long[] ids = {1, 2, 3, 4};
@@ -130,27 +119,33 @@ class CachedItemFeaturesTest {
     store.put(1, new float[] {1f});
     CachedItemFeatures[] cached = new CachedItemFeatures[1];
     int[] fetched = new int[1];
-    ItemFeatureStore invalidating =
-        new ItemFeatureStore() {
-          @Override
-          public FeatureSchema schema() {
-            return SCHEMA;
-          }
-
-          @Override
-          public void lookup(long[] ids, float[] out) throws Exception {
-            fetched[0] += ids.length;
-            store.lookup(ids, out);
-            for (long id = 1_000; id < 3_000; id++) {
-              cached[0].invalidate(id);
-            }
-          }
-        };
+    ItemFeatureStore invalidating = counting(store, fetched, () -> {
+      for (long id = 1_000; id < 3_000; id++) {
+        cached[0].invalidate(id);
+      }
+    });
     cached[0] =
         CachedItemFeatures.over(invalidating, 100, Duration.ofMinutes(10), "f", new SimpleMeterRegistry());
     cached[0].lookup(new long[] {1}, new float[1]);
     cached[0].lookup(new long[] {1}, new float[1]);
     assertThat(fetched[0]).as("the first lookup's item was not cached, so it is fetched twice")
         .isEqualTo(2);
+  }
+
+  /** {@code store}, counting the ids fetched in {@code fetched[0]} and running {@code during} after each read. */
+  private static ItemFeatureStore counting(ItemFeatureStore store, int[] fetched, Runnable during) {
+    return new ItemFeatureStore() {
+      @Override
+      public FeatureSchema schema() {
+        return SCHEMA;
+      }
+
+      @Override
+      public void lookup(long[] ids, float[] out) throws Exception {
+        fetched[0] += ids.length;
+        store.lookup(ids, out);
+        during.run();
+      }
+    };
   }
 }
