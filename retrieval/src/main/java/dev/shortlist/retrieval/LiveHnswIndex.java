@@ -298,6 +298,162 @@ public final class LiveHnswIndex implements VectorIndex {
     writeEpoch = writeEpoch + 1;
   }
 
+  /**
+   * Renumbers the slots so that nodes near each other in the graph sit near each other in memory:
+   * a search then reads vectors and neighbour lists from a few regions of the arrays rather than
+   * from all over them, and misses the CPU caches less. Ids, vectors, links and results do not
+   * change; only the order in which the slots are stored does.
+   *
+   * <p>The order: the nodes on level 2 and above (about one in 256 at M = 16) are taken in
+   * breadth-first order of level 2 from the entry point; every bottom-level node joins the first
+   * of them a breadth-first walk of the bottom level from all of them at once reaches it from;
+   * each group is stored together, in that order. Worth doing once after a bulk load whose ids
+   * follow no spatial order (new ids are still appended at the end). Takes the write lock for
+   * about a second per million slots, and memory for a second copy of the storage while it runs;
+   * searches running meanwhile finish on the old copy.
+   *
+   * @throws IllegalStateException if the index is closed
+   */
+  public void optimizeLayout() {
+    writeLock.lock();
+    try {
+      ensureOpen();
+      Graph g = graph;
+      int count = g.count();
+      if (count < 2) {
+        return;
+      }
+      int[] order = localityOrder(g.storage(), count, g.entry(), stride);
+      int[] newOf = new int[count];
+      for (int i = 0; i < count; i++) {
+        newOf[order[i]] = i;
+      }
+      Storage from = g.storage();
+      Storage to = new Storage(from.capacity, dimension, stride);
+      int[] degree = new int[inDegree.length];
+      for (int i = 0; i < count; i++) {
+        int old = order[i];
+        System.arraycopy(from.vectors, old * dimension, to.vectors, i * dimension, dimension);
+        to.ids[i] = from.ids[old];
+        if (from.isDeleted(old)) {
+          setDeleted(to, i, true);
+        }
+        int src = old * stride;
+        int dst = i * stride;
+        int n = from.links0[src];
+        to.links0[dst] = n;
+        for (int j = 1; j <= n; j++) {
+          to.links0[dst + j] = newOf[from.links0[src + j]];
+        }
+        int[][] lists = from.upper[old];
+        if (lists != null) {
+          int[][] mapped = new int[lists.length][];
+          for (int l = 0; l < lists.length; l++) {
+            mapped[l] = new int[lists[l].length];
+            for (int j = 0; j < lists[l].length; j++) {
+              mapped[l][j] = newOf[lists[l][j]];
+            }
+          }
+          to.upper[i] = mapped;
+        }
+        degree[i] = inDegree[old];
+      }
+      for (int i = 0; i < freeCount; i++) {
+        freeSlots[i] = newOf[freeSlots[i]];
+      }
+      for (int i = 0; i < orphanCount; i++) {
+        orphans[i] = newOf[orphans[i]];
+      }
+      beginWrite();
+      long stamp = mapLock.writeLock();
+      try {
+        for (int i = 0; i < count; i++) {
+          if (!to.isDeleted(i)) {
+            slotOf.put(to.ids[i], i);
+          }
+        }
+        inDegree = degree;
+        graph = new Graph(to, count, newOf[g.entry()], g.live());
+      } finally {
+        mapLock.unlockWrite(stamp);
+        endWrite();
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** The slots in {@link #optimizeLayout}'s order: {@code order[i]} is the slot to store at i. */
+  private static int[] localityOrder(Storage st, int count, int entry, int stride) {
+    // Group leaders: the nodes on level 2 and up, breadth first on level 2 from the entry (or on
+    // the highest level the graph has, when it has no level 2).
+    int leaderLevel = Math.min(2, st.level(entry));
+    int[] leaders = new int[count];
+    int leaderCount = 0;
+    int[] group = new int[count];
+    Arrays.fill(group, -1);
+    leaders[leaderCount++] = entry;
+    group[entry] = 0;
+    for (int head = 0; head < leaderCount; head++) {
+      int s = leaders[head];
+      if (leaderLevel == 0) {
+        break;
+      }
+      for (int t : st.upper[s][leaderLevel - 1]) {
+        if (group[t] < 0) {
+          group[t] = leaderCount;
+          leaders[leaderCount++] = t;
+        }
+      }
+    }
+    for (int s = 0; s < count; s++) {
+      if (group[s] < 0 && st.level(s) >= leaderLevel && leaderLevel > 0) {
+        group[s] = leaderCount;
+        leaders[leaderCount++] = s;
+      }
+    }
+    // Every node joins the group whose leader the bottom-level walk from all leaders reaches it
+    // from first; nodes no walk reaches form a last group, in slot order.
+    int[] queue = new int[count];
+    System.arraycopy(leaders, 0, queue, 0, leaderCount);
+    int tail = leaderCount;
+    for (int head = 0; head < tail; head++) {
+      int s = queue[head];
+      int at = s * stride;
+      int n = st.links0[at];
+      for (int j = 1; j <= n; j++) {
+        int t = st.links0[at + j];
+        if (t < count && group[t] < 0) {
+          group[t] = group[s];
+          queue[tail++] = t;
+        }
+      }
+    }
+    int groups = leaderCount + 1;
+    int[] start = new int[groups + 1];
+    for (int s = 0; s < count; s++) {
+      if (group[s] < 0) {
+        group[s] = leaderCount;
+      }
+      start[group[s] + 1]++;
+    }
+    for (int gi = 0; gi < groups; gi++) {
+      start[gi + 1] += start[gi];
+    }
+    // Within a group, in the walk's order (which starts with the leader), then the unreached.
+    int[] order = new int[count];
+    for (int i = 0; i < tail; i++) {
+      int s = queue[i];
+      order[start[group[s]]++] = s;
+    }
+    for (int s = 0; s < count; s++) {
+      if (group[s] == leaderCount) {
+        order[start[leaderCount]++] = s;
+      }
+    }
+    return order;
+  }
+
   /** Inserts or replaces; the caller holds the write lock and has checked {@code v}. */
   private void insert(long id, float[] v) {
     beginWrite();

@@ -413,6 +413,100 @@ class LiveHnswIndexTest extends VectorIndexContractTest {
     }
   }
 
+  // ---- layout ----
+
+  /**
+   * optimizeLayout renumbers slots only: every id keeps its vector, every search returns the same
+   * ids and scores as before (the graph is the same, relabelled), and the index takes writes,
+   * removals and slot reuse afterwards as before.
+   */
+  @Test
+  void optimizeLayout_keepsIdsVectorsAndResults_andWritesWorkAfterwards() throws IOException {
+    Random rnd = new Random(seed);
+    int n = 6_000;
+    int dim = 16;
+    Mixture mixture = new Mixture(rnd, dim, 20);
+    ReferenceIndex ref = new ReferenceIndex(Metric.COSINE);
+    try (LiveHnswIndex index = LiveHnswIndex.builder(dim, Metric.COSINE).build()) {
+      // Ids in no spatial order, some removed (deleted routes) and some orphan repairs done.
+      for (int i = 0; i < n; i++) {
+        float[] v = mixture.next(rnd);
+        index.upsert(1_000L + 13L * i, v);
+        ref.upsert(1_000L + 13L * i, v);
+      }
+      for (int i = 0; i < n; i += 10) {
+        assertThat(index.remove(1_000L + 13L * i)).isTrue();
+        ref.remove(1_000L + 13L * i);
+      }
+      float[][] queries = new float[200][];
+      Neighbors[] before = new Neighbors[queries.length];
+      for (int q = 0; q < queries.length; q++) {
+        queries[q] = mixture.next(rnd);
+        before[q] = index.search(queries[q], 20);
+      }
+      int size = index.size();
+      int deleted = index.deletedSlots();
+
+      index.optimizeLayout();
+
+      assertThat(index.size()).as(at("size")).isEqualTo(size);
+      assertThat(index.deletedSlots()).as(at("deleted slots")).isEqualTo(deleted);
+      for (int i = 0; i < n; i++) {
+        long id = 1_000L + 13L * i;
+        float[] expected = ref.vectors().get(id);
+        float[] got = index.vector(id);
+        if (expected == null) {
+          assertThat(got).as(at("removed id " + id)).isNull();
+        } else {
+          assertThat(got).as(at("vector of id " + id)).isNotNull();
+          assertThat(ReferenceIndex.score(Metric.COSINE, expected, got))
+              .as(at("id " + id + " keeps its vector"))
+              .isCloseTo(1.0, within(1e-5));
+        }
+      }
+      for (int q = 0; q < queries.length; q++) {
+        Neighbors after = index.search(queries[q], 20);
+        assertThat(after.ids()).as(at("query " + q + " ids")).containsExactly(before[q].ids());
+        for (int i = 0; i < after.size(); i++) {
+          assertThat(after.score(i)).as(at("query " + q + " score " + i))
+              .isEqualTo(before[q].score(i));
+        }
+      }
+
+      // Writes after the renumbering: new ids take the deleted slots, updates re-link, removals.
+      for (int i = 0; i < deleted; i++) {
+        float[] v = mixture.next(rnd);
+        index.upsert(9_000_000L + i, v);
+        ref.upsert(9_000_000L + i, v);
+      }
+      assertThat(index.deletedSlots()).as(at("deleted slots taken over")).isZero();
+      for (int i = 1; i < n; i += 7) {
+        long id = 1_000L + 13L * i;
+        if (ref.vectors().containsKey(id)) {
+          float[] v = mixture.next(rnd);
+          index.upsert(id, v);
+          ref.upsert(id, v);
+        }
+      }
+      double total = 0;
+      for (float[] query : queries) {
+        Neighbors got = index.search(query, 10);
+        assertWellFormed(got, 10, IdSet.empty(), at("after writes"));
+        total += recall(got, ref.search(query, 10, IdSet.empty()));
+      }
+      assertThat(total / queries.length).as(at("mean recall@10 after the writes")).isGreaterThanOrEqualTo(0.9);
+
+      Path file = temp.resolve("optimized.bin");
+      index.save(file);
+      try (LiveHnswIndex reopened = LiveHnswIndex.open(file)) {
+        for (float[] query : queries) {
+          assertThat(reopened.search(query, 10).ids()).as(at("reopened"))
+              .containsExactly(index.search(query, 10).ids());
+        }
+      }
+    }
+  }
+
   /** The live vectors after a seeded churn of updates, removals and re-adds (see below). */
   private record Churned(Map<Long, float[]> live, List<Long> removed, long nextId) {}
 

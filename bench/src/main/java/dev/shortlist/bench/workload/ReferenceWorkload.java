@@ -924,6 +924,11 @@ public final class ReferenceWorkload implements AutoCloseable {
       how = String.format(Locale.ROOT, "opened from cache %s in %.1f s", saved,
           (System.nanoTime() - t0) / 1e9);
     }
+    // The catalogue's ids follow no spatial order: store graph neighbours together (see
+    // LiveHnswIndex.optimizeLayout), which roughly halves the searches' time at 1M items.
+    long l0 = System.nanoTime();
+    index.optimizeLayout();
+    how += String.format(Locale.ROOT, ", layout optimized in %.1f s", (System.nanoTime() - l0) / 1e9);
     return new IndexChoice.Opened(index, null, String.format(Locale.ROOT,
         "  index      live HNSW M=%d beam=%d ef=%d, %s%n", HNSW_M, HNSW_BEAM, index.efSearch(), how));
   }
