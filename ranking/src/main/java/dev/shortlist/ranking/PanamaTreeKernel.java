@@ -1,6 +1,5 @@
 package dev.shortlist.ranking;
 
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -18,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 31 compares per row instead of five dependent, gathered steps; the deeper levels, where nodes
  * are many, stay with the scalar walk (evaluating all 32 nodes of a sixth level measured slower,
  * 3.5 against 1.7 ms for 1,000 rows and 300 trees). Four vectors of rows share each node's scalar
- * loads. Leaf values are added to the rows' sums with one gather per vector of rows.
+ * loads. (Adding the leaf values with a gather per vector of rows was tried: on AVX2 the
+ * gather is not intrinsified and falls back to allocating code.)
  *
  * <p>Only {@link TreeKernel} may load this class, after checking that {@code jdk.incubator.vector}
  * is in the boot layer. Stateless and thread-safe.
@@ -28,8 +28,6 @@ final class PanamaTreeKernel extends TreeKernel {
   private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED;
   private static final int LANES = INTS.length();
   private static final int CHUNK = 4 * LANES;
-  private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
-  private static final int FLOAT_LANES = FLOATS.length();
 
   private PanamaTreeKernel() {}
 
@@ -44,7 +42,7 @@ final class PanamaTreeKernel extends TreeKernel {
       throw new UnsupportedOperationException(
           "preferred vector size is " + INTS.vectorBitSize() + " bits, less than 128");
     }
-    if (TreeEnsemble.BLOCK % CHUNK != 0 || TreeEnsemble.BLOCK % FLOAT_LANES != 0) {
+    if (TreeEnsemble.BLOCK % CHUNK != 0) {
       throw new UnsupportedOperationException(
           "block of " + TreeEnsemble.BLOCK + " rows is not a multiple of " + CHUNK);
     }
@@ -92,18 +90,6 @@ final class PanamaTreeKernel extends TreeKernel {
   /** -1 in the lanes whose key is below {@code t} (the row goes left), else 0. */
   private static IntVector left(int[] kb, int at, int t) {
     return (IntVector) IntVector.fromArray(INTS, kb, at).lt(t).toVector();
-  }
-
-  @Override
-  void addLeaves(float[] leaves, int leaf0, int[] idx, float[] acc, int n) {
-    int r = 0;
-    for (int whole = FLOATS.loopBound(n); r < whole; r += FLOAT_LANES) {
-      FloatVector a = FloatVector.fromArray(FLOATS, acc, r);
-      a.add(FloatVector.fromArray(FLOATS, leaves, leaf0, idx, r)).intoArray(acc, r);
-    }
-    for (; r < n; r++) {
-      acc[r] += leaves[leaf0 + idx[r]];
-    }
   }
 
   @Override

@@ -449,7 +449,9 @@ final class TreeEnsemble {
               accD[r] += pLeafD[leaf0 + idx[r]];
             }
           } else {
-            kernel.addLeaves(pLeafF, leaf0, idx, accF, n);
+            for (int r = 0; r < n; r++) {
+              accF[r] += pLeafF[leaf0 + idx[r]];
+            }
           }
         } else {
           general(t, xb, n, idx);

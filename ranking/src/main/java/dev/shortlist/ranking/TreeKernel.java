@@ -36,12 +36,6 @@ abstract class TreeKernel {
    */
   abstract void top(int[] feat, int[] thr, int nodeBase, int levels, int[] kb, int n, int[] idx);
 
-  /**
-   * Adds {@code leaves[leaf0 + idx[r]]} to {@code acc[r]} for each row {@code r < n} of the
-   * block, in float (each row's sum in the same order as a scalar loop's).
-   */
-  abstract void addLeaves(float[] leaves, int leaf0, int[] idx, float[] acc, int n);
-
   /** A name for messages, e.g. {@code "SIMD (8 lanes)"}. */
   abstract String name();
 
@@ -62,13 +56,6 @@ abstract class TreeKernel {
           int at = nodeBase + i;
           idx[r] = 2 * i + (kb[feat[at] + r] >= thr[at] ? 2 : 1);
         }
-      }
-    }
-
-    @Override
-    void addLeaves(float[] leaves, int leaf0, int[] idx, float[] acc, int n) {
-      for (int r = 0; r < n; r++) {
-        acc[r] += leaves[leaf0 + idx[r]];
       }
     }
 
