@@ -100,7 +100,7 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--index",
       description = "lucene-hnsw, live-hnsw, exact, or faiss:<factory>, e.g. faiss:HNSW32 (default: ${DEFAULT-VALUE}).")
-  String index = "lucene-hnsw";
+  String index = "live-hnsw";
 
   @Option(names = "--trees", description = "Trees in the model (default: ${DEFAULT-VALUE}).")
   int trees = 300;

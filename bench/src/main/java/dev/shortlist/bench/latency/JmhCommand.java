@@ -93,7 +93,7 @@ public final class JmhCommand implements Callable<Integer> {
     check(threads >= 1 && threads <= 256, "--threads must be in [1, 256], was " + threads);
     check(time.toMillis() >= 10, "--time must be at least 10ms, was " + BenchCommand.human(time));
     try {
-      new ReferenceWorkload.Spec(items, 64, users, candidates, trees, 6, "lucene-hnsw", 42);
+      new ReferenceWorkload.Spec(items, 64, users, candidates, trees, 6, "live-hnsw", 42);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -128,7 +128,7 @@ public final class ReferenceWorkload implements AutoCloseable {
 
     /** The reference: 1M items × 64 dims, 100k users, 1,000 candidates, 300 trees of depth 6. */
     public static Spec reference() {
-      return new Spec(1_000_000, 64, 100_000, 1_000, 300, 6, "lucene-hnsw", 42);
+      return new Spec(1_000_000, 64, 100_000, 1_000, 300, 6, "live-hnsw", 42);
     }
 
     public Spec {
