@@ -1,5 +1,6 @@
 package dev.shortlist.bench.workload;
 
+import dev.shortlist.retrieval.Vectors;
 import java.util.Random;
 
 /**
@@ -117,31 +118,12 @@ public final class SyntheticCatalog {
 
   /** The dot product of {@code query} with item {@code i}'s embedding. */
   public float dot(float[] query, int i) {
-    return dot(query, 0, vectors, i * dim, dim);
+    return Vectors.dot(query, 0, vectors, i * dim, dim);
   }
 
   /** The dot product of items {@code a} and {@code b}'s embeddings (their cosine). */
   public float similarity(int a, int b) {
-    return dot(vectors, a * dim, vectors, b * dim, dim);
-  }
-
-  /** Four running sums, so that the additions do not wait on each other. */
-  private static float dot(float[] x, int xOff, float[] y, int yOff, int n) {
-    float s0 = 0;
-    float s1 = 0;
-    float s2 = 0;
-    float s3 = 0;
-    int d = 0;
-    for (int whole = n & ~3; d < whole; d += 4) {
-      s0 += x[xOff + d] * y[yOff + d];
-      s1 += x[xOff + d + 1] * y[yOff + d + 1];
-      s2 += x[xOff + d + 2] * y[yOff + d + 2];
-      s3 += x[xOff + d + 3] * y[yOff + d + 3];
-    }
-    for (; d < n; d++) {
-      s0 += x[xOff + d] * y[yOff + d];
-    }
-    return (s0 + s1) + (s2 + s3);
+    return Vectors.dot(vectors, a * dim, vectors, b * dim, dim);
   }
 
   public int clusterOf(int i) {
