@@ -394,22 +394,20 @@ public final class LiveHnswIndex implements VectorIndex {
     Arrays.fill(group, -1);
     leaders[leaderCount++] = entry;
     group[entry] = 0;
-    for (int head = 0; head < leaderCount; head++) {
-      int s = leaders[head];
-      if (leaderLevel == 0) {
-        break;
-      }
-      for (int t : st.upper[s][leaderLevel - 1]) {
-        if (group[t] < 0) {
-          group[t] = leaderCount;
-          leaders[leaderCount++] = t;
+    if (leaderLevel > 0) {
+      for (int head = 0; head < leaderCount; head++) {
+        for (int t : st.upper[leaders[head]][leaderLevel - 1]) {
+          if (group[t] < 0) {
+            group[t] = leaderCount;
+            leaders[leaderCount++] = t;
+          }
         }
       }
-    }
-    for (int s = 0; s < count; s++) {
-      if (group[s] < 0 && st.level(s) >= leaderLevel && leaderLevel > 0) {
-        group[s] = leaderCount;
-        leaders[leaderCount++] = s;
+      for (int s = 0; s < count; s++) {
+        if (group[s] < 0 && st.level(s) >= leaderLevel) {
+          group[s] = leaderCount;
+          leaders[leaderCount++] = s;
+        }
       }
     }
     // Every node joins the group whose leader the bottom-level walk from all leaders reaches it

@@ -22,11 +22,6 @@ record VectorData(Path file, float[] values, int rows, int dimension) {
    * @throws IllegalArgumentException if the file holds more values than one array can
    * @throws IOException if the file is unreadable or malformed
    */
-  /** The ids the benchmark gives the rows: {@code 0 .. rows - 1}. */
-  long[] rowIds() {
-    return java.util.stream.LongStream.range(0, rows).toArray();
-  }
-
   static VectorData load(Path file, PrintWriter out) throws IOException {
     try (VectorFiles.Reader r = VectorFiles.open(file)) {
       if (r.type() != VectorFiles.ElementType.FLOAT32) {
@@ -68,5 +63,10 @@ record VectorData(Path file, float[] values, int rows, int dimension) {
       out[i] = row(i);
     }
     return out;
+  }
+
+  /** The ids the benchmark gives the rows: {@code 0 .. rows - 1}. */
+  long[] rowIds() {
+    return java.util.stream.LongStream.range(0, rows).toArray();
   }
 }

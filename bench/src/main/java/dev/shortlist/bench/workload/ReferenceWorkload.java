@@ -881,10 +881,6 @@ public final class ReferenceWorkload implements AutoCloseable {
     }
   }
 
-  /**
-   * A FAISS index from its factory string (trained on the catalogue when it needs training),
-   * cached as a FAISS file; served from that file (searches and writes work in memory).
-   */
   /** Every catalogue item's vector, row {@code i} for item {@code i}, in one array. */
   private static float[] catalogueVectors(Spec spec, SyntheticCatalog catalog) {
     float[] flat = new float[spec.items() * spec.dim()];
@@ -933,6 +929,10 @@ public final class ReferenceWorkload implements AutoCloseable {
         "  index      live HNSW M=%d beam=%d ef=%d, %s%n", HNSW_M, HNSW_BEAM, index.efSearch(), how));
   }
 
+  /**
+   * A FAISS index from its factory string (trained on the catalogue when it needs training),
+   * cached as a FAISS file; served from that file (searches and writes work in memory).
+   */
   private static IndexChoice.Opened openFaiss(
       Spec spec, SyntheticCatalog catalog, Path dir, PrintWriter log, long t0) throws IOException {
     String factory = spec.index().substring("faiss:".length());
