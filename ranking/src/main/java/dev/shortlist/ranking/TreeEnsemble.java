@@ -41,8 +41,11 @@ import java.util.function.IntFunction;
  */
 final class TreeEnsemble {
 
-  /** Rows per block. */
-  static final int BLOCK = 128;
+  /**
+   * Rows per block. With 64, the key block of 40 features (two int rows each) is 20 KB and stays
+   * in a 32 KB L1 cache; 128 rows (40 KB) measured 5–10% slower for 1,000 rows and 300 trees.
+   */
+  static final int BLOCK = 64;
 
   /** Trees up to this depth use the perfect (branch-free) layout. */
   static final int MAX_PERFECT_DEPTH = 8;
