@@ -197,6 +197,16 @@ public final class BenchCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  writes      %.0f upserts/s, %.0f events/s achieved; %,d failed%n",
           r.upserts() / r.seconds(), r.events() / r.seconds(), failedWrites);
     }
+    LoadGenerator.Machine m = r.machine();
+    double cpuMsPerRequest = m.cpuNanos() < 0 || r.requests() == 0 ? Double.NaN
+        : m.cpuNanos() / 1e6 / r.requests();
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (m.cpuNanos() >= 0) {
+      out.printf(Locale.ROOT, "  cpu         %.2f ms per request (the whole process: writes, GC and JIT included); %.0f%% of %d cores%n",
+          cpuMsPerRequest, 100 * m.cpuNanos() / 1e9 / r.seconds() / cores, cores);
+    }
+    out.printf(Locale.ROOT, "  gc          %,d pauses, %,d ms in all (%.1f%% of the time)%n",
+        m.gcPauses(), m.gcPauseMillis(), 100 * m.gcPauseMillis() / 1e3 / r.seconds());
     out.println("  stages      ms per request:      mean      p50      p99      max");
     List<LatencyChart.Stage> chartStages = new ArrayList<>();
     Map<String, Object> stageJson = new LinkedHashMap<>();
@@ -246,6 +256,9 @@ public final class BenchCommand implements Callable<Integer> {
       j.put("empty", r.empty());
       j.put("empty_with_candidates", r.emptyWithCandidates());
       j.put("service_p99_ms", ms(s.getValueAtPercentile(99)));
+      j.put("cpu_ms_per_request", cpuMsPerRequest); // NaN (unknown) is written as null
+      j.put("gc_pauses", m.gcPauses());
+      j.put("gc_pause_ms", m.gcPauseMillis());
       j.put("cache_hit_ratio", new LinkedHashMap<String, Object>(hitRatios));
       Map<String, Object> cfg = new LinkedHashMap<>();
       cfg.put("items", items);

@@ -4,6 +4,8 @@ import dev.shortlist.bench.workload.ReferenceWorkload;
 import dev.shortlist.core.Recommender;
 import dev.shortlist.core.Request;
 import dev.shortlist.core.Response;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,8 +23,11 @@ import org.HdrHistogram.Histogram;
  * Drives a {@link ReferenceWorkload} with requests, in the manner of wrk2: open loop at a fixed
  * rate, where each request has a scheduled send time ({@code start + i / rate}) and its latency
  * is measured from that time, not from when it was actually sent, so that a stall delays (and
- * counts against) every request scheduled during it; this corrects coordinated omission. Or
- * closed loop: each client thread sends its next request when the previous one returns.
+ * counts against) every request scheduled during it; this corrects coordinated omission. The
+ * client threads share one schedule, as a service's worker threads share its queue of incoming
+ * requests: a free thread takes the next request, so one slow request does not hold up the ones
+ * scheduled after it while another thread is idle. Or closed loop: each client thread sends its
+ * next request when the previous one returns.
  *
  * <p>Concurrently and optionally, one thread upserts items and one records user events, each at
  * its own fixed rate. A warm-up phase runs the same load unmeasured first.
@@ -54,7 +59,8 @@ final class LoadGenerator {
       long unsent,
       double seconds,
       long upserts,
-      long events) {
+      long events,
+      Machine machine) {
 
     double throughput() {
       return requests / Math.max(seconds, 1e-9);
@@ -62,6 +68,37 @@ final class LoadGenerator {
 
     double degradedRatio() {
       return requests == 0 ? 0 : degraded / (double) requests;
+    }
+  }
+
+  /**
+   * The process's CPU time and its garbage collectors' pauses (count and total) since the JVM
+   * started, or, from {@link #minus}, over an interval; -1 where the JVM does not tell.
+   */
+  record Machine(long cpuNanos, long gcPauses, long gcPauseMillis) {
+
+    static Machine now() {
+      long cpu = -1;
+      if (ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.OperatingSystemMXBean os) {
+        cpu = os.getProcessCpuTime();
+      }
+      long count = 0;
+      long millis = 0;
+      for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        // ZGC and Shenandoah also report their concurrent cycles, which are not pauses.
+        if (gc.getName().endsWith("Cycles")) {
+          continue;
+        }
+        count += Math.max(0, gc.getCollectionCount());
+        millis += Math.max(0, gc.getCollectionTime());
+      }
+      return new Machine(cpu, count, millis);
+    }
+
+    Machine minus(Machine before) {
+      return new Machine(cpuNanos < 0 || before.cpuNanos < 0 ? -1 : cpuNanos - before.cpuNanos,
+          gcPauses - before.gcPauses, gcPauseMillis - before.gcPauseMillis);
     }
   }
 
@@ -121,9 +158,12 @@ final class LoadGenerator {
       atMeasureStart.run();
       long u0 = upserts.get();
       long e0 = events.get();
+      Machine m0 = Machine.now();
       Result r = phase(plan, plan.duration(), plan.seed());
+      Machine used = Machine.now().minus(m0);
       return new Result(r.latency, r.serviceTime, r.stages, r.requests, r.degraded, r.empty,
-          r.emptyWithCandidates, r.errors, r.unsent, r.seconds, upserts.get() - u0, events.get() - e0);
+          r.emptyWithCandidates, r.errors, r.unsent, r.seconds, upserts.get() - u0, events.get() - e0,
+          used);
     } finally {
       stopWriters.set(true);
       for (Thread w : writers) {
@@ -139,8 +179,9 @@ final class LoadGenerator {
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
     long end = start + length.toNanos();
     long giveUp = end + Math.max(length.toNanos(), TimeUnit.SECONDS.toNanos(5));
+    AtomicLong next = new AtomicLong();
     for (int t = 0; t < threads; t++) {
-      Client c = new Client(workload, plan, t, start, end, giveUp,
+      Client c = new Client(workload, plan, next, start, end, giveUp,
           new SplittableRandom(seed * 1_000_003 + t));
       clients[t] = c;
       running[t] = Thread.ofPlatform().name("shortlist-bench-client-" + t).start(c);
@@ -165,7 +206,12 @@ final class LoadGenerator {
       empty += c.empty;
       emptyWithCandidates += c.emptyWithCandidates;
       errors += c.errors;
-      unsent += c.unsent;
+    }
+    if (!plan.closedLoop()) {
+      // Scheduled requests that no thread took before giving up.
+      double interval = 1e9 / plan.rate();
+      long scheduled = (long) Math.ceil((end - start) / interval);
+      unsent = Math.max(0, scheduled - requests - errors);
     }
     // Open loop: throughput over the scheduled window (late replies included); closed: actual.
     double seconds = (Math.max(finished, end) - start) / 1e9;
@@ -173,7 +219,7 @@ final class LoadGenerator {
       seconds = (end - start) / 1e9;
     }
     return new Result(latency, service, stages, requests, degraded, empty, emptyWithCandidates,
-        errors, unsent, seconds, 0, 0);
+        errors, unsent, seconds, 0, 0, null);
   }
 
   /** One client thread: its share of the schedule (open loop) or back-to-back requests. */
@@ -181,7 +227,8 @@ final class LoadGenerator {
     final ReferenceWorkload workload;
     final Recommender recommender;
     final Plan plan;
-    final int index;
+    /** The shared schedule: the number of the next request no thread has taken yet. */
+    final AtomicLong next;
     final long start;
     final long end;
     final long giveUp;
@@ -189,14 +236,14 @@ final class LoadGenerator {
     final Histogram latency = new Histogram(HIGHEST, 3);
     final Histogram service = new Histogram(HIGHEST, 3);
     final Map<String, Histogram> stages = new LinkedHashMap<>();
-    long requests, degraded, empty, emptyWithCandidates, errors, unsent, lastDone;
+    long requests, degraded, empty, emptyWithCandidates, errors, lastDone;
 
-    Client(ReferenceWorkload workload, Plan plan, int index, long start, long end, long giveUp,
-        SplittableRandom rnd) {
+    Client(ReferenceWorkload workload, Plan plan, AtomicLong next, long start, long end,
+        long giveUp, SplittableRandom rnd) {
       this.workload = workload;
       this.recommender = workload.recommender();
       this.plan = plan;
-      this.index = index;
+      this.next = next;
       this.start = start;
       this.end = end;
       this.giveUp = giveUp;
@@ -215,15 +262,13 @@ final class LoadGenerator {
         return;
       }
       double interval = 1e9 / plan.rate();
-      for (long i = index; ; i += plan.threads()) {
-        long scheduled = start + (long) (i * interval);
+      while (true) {
+        long scheduled = start + (long) (next.getAndIncrement() * interval);
         if (scheduled >= end) {
           return;
         }
         if (System.nanoTime() >= giveUp) {
-          // Hopelessly behind: count what was never sent instead of running on for ever.
-          unsent += (long) Math.ceil((end - scheduled) / interval / plan.threads());
-          return;
+          return; // hopelessly behind: the rest count as never sent instead of running on for ever
         }
         waitUntil(scheduled);
         serve(w, scheduled, System.nanoTime());
