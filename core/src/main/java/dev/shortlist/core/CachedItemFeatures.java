@@ -1,28 +1,50 @@
 package dev.shortlist.core;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.cache.CacheMeterBinder;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.StampedLock;
 
 /**
- * A bounded Caffeine cache in front of a slower {@link ItemFeatureStore} (a remote feature
- * service, a database): a lookup serves what it holds and fetches all the missing items from the
- * store in one batch. Cache metrics go to Micrometer under {@code cache=<name>}.
+ * A bounded cache in front of a slower {@link ItemFeatureStore} (a remote feature service, a
+ * database): a lookup serves what it holds and fetches all the missing items from the store in
+ * one batch. Metrics go to Micrometer under the standard cache names ({@code cache.gets} with
+ * {@code result=hit|miss}, {@code cache.puts}, {@code cache.evictions}, {@code cache.size}) and
+ * {@code cache=<name>}.
  *
  * <p>Call {@link #invalidate(long)} when an item's features change, so the next lookup fetches
  * them; a lookup in flight across the invalidate does not cache what it read of that item (nor,
  * when more than a thousand invalidations overlap it, of any item). Thread-safe.
+ *
+ * <h2>Storage</h2>
+ *
+ * Rows live in primitive arrays, not in an object per entry: the cache is split into segments by
+ * id, and each keeps its ids in an open-addressing table, its rows in one {@code float[]} and
+ * evicts by CLOCK (a hit marks a row; the hand clears marks and evicts the first unmarked row, so
+ * a row fetched once and never read again goes first). Storing a row allocates nothing once a
+ * segment has grown to its share of {@code maxItems}, so a cache that turns over hundreds of
+ * thousands of rows a second gives the garbage collector nothing to copy; with one Caffeine entry
+ * per row, those entries survived young collections and set their pauses (60–90 ms for a 200,000
+ * row cache turning over 100,000 rows a second). Lookups read without locking (a {@link
+ * StampedLock}'s optimistic read, retried under the read lock when a write interleaved).
  */
 public final class CachedItemFeatures implements ItemFeatureStore {
 
   private final ItemFeatureStore store;
-  private final Cache<Long, float[]> cache;
+  private final int width;
+  private final long ttlNanos;
+  private final Ticker ticker;
+  private final Segment[] segments;
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  private final LongAdder puts = new LongAdder();
+  private final LongAdder evictions = new LongAdder();
   /** Number of invalidate() calls begun; lookups in flight across one do not cache its item. */
   private final AtomicLong invalidations = new AtomicLong();
   /**
@@ -34,34 +56,65 @@ public final class CachedItemFeatures implements ItemFeatureStore {
   private final AtomicLongArray recentStamps = new AtomicLongArray(RECENT);
 
   private static final int RECENT = 1024;
+  /** Segments (a power of two) for a cache of at least {@code 64 × 16} rows; fewer below. */
+  private static final int MAX_SEGMENTS = 64;
 
-  private CachedItemFeatures(ItemFeatureStore store, Cache<Long, float[]> cache) {
+  private CachedItemFeatures(ItemFeatureStore store, long maxItems, long ttlNanos, Ticker ticker) {
     this.store = store;
-    this.cache = cache;
+    this.width = store.schema().size();
+    this.ttlNanos = ttlNanos;
+    this.ticker = ticker;
+    int n = MAX_SEGMENTS;
+    while (n > 1 && maxItems / n < 16) {
+      n >>= 1;
+    }
+    segments = new Segment[n];
+    for (int s = 0; s < n; s++) {
+      // Split maxItems exactly: the first maxItems % n segments hold one row more.
+      segments[s] = new Segment((int) (maxItems / n + (s < maxItems % n ? 1 : 0)), width);
+    }
   }
 
   /**
-   * Caches up to {@code maxItems} items of {@code store} for {@code ttl} each.
+   * Caches up to {@code maxItems} items of {@code store} for {@code ttl} each. Memory grows with
+   * use up to about {@code maxItems × (4 × features + 40)} bytes.
    *
    * @param name the cache's name in metrics
-   * @throws IllegalArgumentException if {@code maxItems} or {@code ttl} is not positive
+   * @throws IllegalArgumentException if {@code maxItems} or {@code ttl} is not positive, or
+   *     {@code maxItems} rows of the store's features would not fit in Java arrays
    */
   public static CachedItemFeatures over(
       ItemFeatureStore store, long maxItems, Duration ttl, String name, MeterRegistry registry) {
+    return over(store, maxItems, ttl, name, registry, Ticker.system());
+  }
+
+  /**
+   * {@link #over(ItemFeatureStore, long, Duration, String, MeterRegistry)}, with {@code ttl}
+   * measured on {@code ticker}.
+   */
+  public static CachedItemFeatures over(ItemFeatureStore store, long maxItems, Duration ttl, String name,
+      MeterRegistry registry, Ticker ticker) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(ttl, "ttl");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(ticker, "ticker");
     if (maxItems <= 0) {
       throw new IllegalArgumentException("maxItems must be positive, was " + maxItems);
     }
     if (ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("ttl must be positive, was " + ttl);
     }
-    Cache<Long, float[]> cache =
-        Caffeine.newBuilder().maximumSize(maxItems).expireAfterWrite(ttl).recordStats().build();
-    CaffeineCacheMetrics.monitor(registry, cache, name);
-    return new CachedItemFeatures(store, cache);
+    int width = store.schema().size();
+    long perSegment = maxItems / MAX_SEGMENTS + 1;
+    if (perSegment > (1 << 29) || perSegment * Math.max(1, width) > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("maxItems " + maxItems + " of " + width
+          + " features each is more than this cache can hold");
+    }
+    long ttlNanos = ttl.compareTo(Duration.ofDays(365L * 100)) > 0 ? Long.MAX_VALUE / 4 : ttl.toNanos();
+    CachedItemFeatures cache = new CachedItemFeatures(store, maxItems, ttlNanos, ticker);
+    new Metrics(cache, name).bindTo(registry);
+    return cache;
   }
 
   @Override
@@ -71,23 +124,27 @@ public final class CachedItemFeatures implements ItemFeatureStore {
 
   @Override
   public void lookup(long[] ids, float[] out) throws Exception {
-    int width = schema().size();
     if (out.length != ids.length * width) {
       throw new IllegalArgumentException(
           "out has " + out.length + " floats, expected " + ids.length + " × " + width);
     }
-    // One cache probe per id, rows copied straight into place; the misses go to the store in one
-    // batch (duplicates included: rarer than the cost of removing them).
-    int[] missing = new int[ids.length];
+    // One probe per id, rows copied straight into place; the misses go to the store in one batch
+    // (duplicates included: rarer than the cost of removing them).
+    long now = ticker.read();
+    int[] missing = null;
     int misses = 0;
     for (int i = 0; i < ids.length; i++) {
-      float[] row = cache.getIfPresent(ids[i]);
-      if (row == null) {
+      long id = ids[i];
+      long h = hash(id);
+      if (!segment(h).read(id, h, now, ttlNanos, out, i * width)) {
+        if (missing == null) {
+          missing = new int[ids.length - i];
+        }
         missing[misses++] = i;
-      } else {
-        System.arraycopy(row, 0, out, i * width, width);
       }
     }
+    hits.add(ids.length - misses);
+    this.misses.add(misses);
     if (misses == 0) {
       return;
     }
@@ -100,19 +157,25 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     long seen = invalidations.get();
     float[] values = new float[misses * width];
     store.lookup(fetch, values);
+    long stored = ticker.read();
     for (int m = 0; m < misses; m++) {
       System.arraycopy(values, m * width, out, missing[m] * width, width);
-      cache.put(fetch[m], Arrays.copyOfRange(values, m * width, (m + 1) * width));
+      long h = hash(fetch[m]);
+      if (segment(h).write(fetch[m], h, values, m * width, stored)) {
+        evictions.increment();
+      }
     }
-    // An invalidate() that began since the read may have run before the puts: drop what was put
-    // of its item (of every fetched item when its id is no longer, or not yet, known). One that
-    // begins after this check removes the entry itself (its removal follows its count).
-    long now = invalidations.get();
-    if (now != seen) {
-      long[] changed = invalidatedBetween(seen, now);
+    puts.add(misses);
+    // An invalidate() that began since the read may have run before the writes: drop what was
+    // written of its item (of every fetched item when its id is no longer, or not yet, known).
+    // One that begins after this check removes the row itself (its removal follows its count).
+    long later = invalidations.get();
+    if (later != seen) {
+      long[] changed = invalidatedBetween(seen, later);
       for (long id : fetch) {
         if (changed == null || Arrays.binarySearch(changed, id) >= 0) {
-          cache.invalidate(id);
+          long h = hash(id);
+          segment(h).remove(id, h);
         }
       }
     }
@@ -147,6 +210,305 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     recentStamps.set(slot, -1);
     recentIds.set(slot, itemId);
     recentStamps.set(slot, seq);
-    cache.invalidate(itemId);
+    long h = hash(itemId);
+    segment(h).remove(itemId, h);
+  }
+
+  /** Rows held now (a moment's count: lookups and invalidations may change it at once). */
+  public long size() {
+    long n = 0;
+    for (Segment s : segments) {
+      n += s.size;
+    }
+    return n;
+  }
+
+  private static long hash(long id) {
+    long h = id * 0x9E3779B97F4A7C15L;
+    return h ^ (h >>> 29);
+  }
+
+  /** The segment of a hash: its top bits (the table slots use the low ones). */
+  private Segment segment(long h) {
+    return segments[(int) (h >>> 58) & (segments.length - 1)];
+  }
+
+  /**
+   * One segment: rows {@code 0 .. used-1} of {@code values} (grown by doubling up to {@code
+   * capacity}), an open-addressing table from id to row with linear probing, and the CLOCK state.
+   * Writers hold the lock; readers validate an optimistic stamp.
+   */
+  private static final class Segment {
+    private static final int EMPTY = -1;
+
+    private final StampedLock lock = new StampedLock();
+    private final int capacity;
+    private final int width;
+    /** Table slot {@code t}: the id at {@code keys[t]} has row {@code rowAt[t]}, or EMPTY. */
+    private long[] keys;
+    private int[] rowAt;
+    private int mask;
+    /** Per row: its id, when it was written, whether it was read since the hand passed. */
+    private long[] idOf;
+    private long[] written;
+    private boolean[] referenced;
+    private float[] values;
+    /** Rows handed out so far (the arrays' used prefix); rows freed by removal are in free. */
+    private int used;
+    private int[] free = new int[0];
+    private int freeCount;
+    private int hand;
+    /** Rows holding an id; read without the lock for the size gauge. */
+    volatile int size;
+
+    Segment(int capacity, int width) {
+      this.capacity = capacity;
+      this.width = width;
+      allocateRows(Math.min(capacity, 64));
+      allocateTable(tableFor(idOf.length));
+    }
+
+    private static int tableFor(int rows) {
+      return Integer.highestOneBit(Math.max(2, rows) * 2 - 1) << 1; // at least 2 × rows
+    }
+
+    private void allocateRows(int rows) {
+      idOf = idOf == null ? new long[rows] : Arrays.copyOf(idOf, rows);
+      written = written == null ? new long[rows] : Arrays.copyOf(written, rows);
+      referenced = referenced == null ? new boolean[rows] : Arrays.copyOf(referenced, rows);
+      values = values == null ? new float[rows * width] : Arrays.copyOf(values, rows * width);
+    }
+
+    private void allocateTable(int slots) {
+      keys = new long[slots];
+      rowAt = new int[slots];
+      Arrays.fill(rowAt, EMPTY);
+      mask = slots - 1;
+    }
+
+    /**
+     * Copies {@code id}'s row into {@code out} at {@code at} if held and not older than {@code
+     * ttl}; returns whether it did. {@code out} may be written even when it returns false.
+     */
+    boolean read(long id, long h, long now, long ttl, float[] out, int at) {
+      long stamp = lock.tryOptimisticRead();
+      int row = find(id, h, now, ttl, out, at);
+      if (!lock.validate(stamp)) {
+        stamp = lock.readLock();
+        try {
+          row = find(id, h, now, ttl, out, at);
+        } finally {
+          lock.unlockRead(stamp);
+        }
+      }
+      if (row < 0) {
+        return false;
+      }
+      boolean[] r = referenced;
+      if (row < r.length) {
+        r[row] = true; // a hint for the CLOCK: racing with the hand costs at most one eviction
+      }
+      return true;
+    }
+
+    /**
+     * The row of {@code id} after copying it, or -1. Bounded and in range even when the arrays
+     * change underneath (an optimistic read): the caller validates before believing the result.
+     */
+    private int find(long id, long h, long now, long ttl, float[] out, int at) {
+      long[] k = keys;
+      int[] rows = rowAt;
+      int m = Math.min(k.length, rows.length) - 1;
+      for (int t = (int) h & m, probes = 0; probes <= m; t = (t + 1) & m, probes++) {
+        int row = rows[t];
+        if (row == EMPTY) {
+          return -1;
+        }
+        if (k[t] == id) {
+          long[] w = written;
+          float[] v = values;
+          if (row < 0 || row >= w.length || (row + 1) * width > v.length) {
+            return -1; // torn read: validation fails
+          }
+          if (now - w[row] > ttl) {
+            return -1; // expired: fetched again and overwritten
+          }
+          System.arraycopy(v, row * width, out, at, width);
+          return row;
+        }
+      }
+      return -1;
+    }
+
+    /** Stores {@code id}'s row from {@code src} at {@code from}; returns whether it evicted one. */
+    boolean write(long id, long h, float[] src, int from, long now) {
+      long stamp = lock.writeLock();
+      try {
+        int t = slotOf(id, h);
+        if (t >= 0) {
+          int row = rowAt[t];
+          System.arraycopy(src, from, values, row * width, width);
+          written[row] = now;
+          return false;
+        }
+        boolean evicted = false;
+        int row;
+        if (freeCount > 0) {
+          row = free[--freeCount];
+        } else if (used < capacity) {
+          if (used == idOf.length) {
+            allocateRows((int) Math.min(capacity, 2L * idOf.length));
+            if (keys.length < 2 * idOf.length) {
+              rehash(tableFor(idOf.length));
+            }
+          }
+          row = used++;
+        } else {
+          row = victim();
+          removeSlot(slotOf(idOf[row], hash(idOf[row])));
+          evicted = true;
+        }
+        idOf[row] = id;
+        written[row] = now;
+        referenced[row] = false; // not yet read: the first row the hand evicts unless it is
+        System.arraycopy(src, from, values, row * width, width);
+        int slot = (int) h & mask;
+        while (rowAt[slot] != EMPTY) {
+          slot = (slot + 1) & mask;
+        }
+        keys[slot] = id;
+        rowAt[slot] = row;
+        if (!evicted) {
+          size = size + 1;
+        }
+        return evicted;
+      } finally {
+        lock.unlockWrite(stamp);
+      }
+    }
+
+    /** Drops {@code id}'s row, if held. */
+    void remove(long id, long h) {
+      long stamp = lock.writeLock();
+      try {
+        int t = slotOf(id, h);
+        if (t < 0) {
+          return;
+        }
+        int row = rowAt[t];
+        removeSlot(t);
+        if (freeCount == free.length) {
+          free = Arrays.copyOf(free, Math.max(16, 2 * free.length));
+        }
+        free[freeCount++] = row;
+        referenced[row] = false;
+        size = size - 1;
+      } finally {
+        lock.unlockWrite(stamp);
+      }
+    }
+
+    /** The CLOCK victim among the (all held) rows: the first the hand finds unmarked. */
+    private int victim() {
+      while (true) {
+        int row = hand;
+        hand = hand + 1 == used ? 0 : hand + 1;
+        if (!referenced[row]) {
+          return row;
+        }
+        referenced[row] = false;
+      }
+    }
+
+    /** The table slot of {@code id}, or -1. Under the write lock. */
+    private int slotOf(long id, long h) {
+      for (int t = (int) h & mask; ; t = (t + 1) & mask) {
+        int row = rowAt[t];
+        if (row == EMPTY) {
+          return -1;
+        }
+        if (keys[t] == id) {
+          return t;
+        }
+      }
+    }
+
+    /** Empties slot {@code t}, shifting later entries of its probe run back (no tombstones). */
+    private void removeSlot(int t) {
+      int hole = t;
+      for (int s = (t + 1) & mask; rowAt[s] != EMPTY; s = (s + 1) & mask) {
+        int home = (int) hash(keys[s]) & mask;
+        // Move s into the hole unless its home lies cyclically in (hole, s].
+        boolean stays = hole <= s ? hole < home && home <= s : hole < home || home <= s;
+        if (!stays) {
+          keys[hole] = keys[s];
+          rowAt[hole] = rowAt[s];
+          hole = s;
+        }
+      }
+      rowAt[hole] = EMPTY;
+    }
+
+    private void rehash(int slots) {
+      long[] oldKeys = keys;
+      int[] oldRows = rowAt;
+      long[] newKeys = new long[slots];
+      int[] newRows = new int[slots];
+      Arrays.fill(newRows, EMPTY);
+      int newMask = slots - 1;
+      for (int t = 0; t < oldKeys.length; t++) {
+        if (oldRows[t] != EMPTY) {
+          int s = (int) hash(oldKeys[t]) & newMask;
+          while (newRows[s] != EMPTY) {
+            s = (s + 1) & newMask;
+          }
+          newKeys[s] = oldKeys[t];
+          newRows[s] = oldRows[t];
+        }
+      }
+      keys = newKeys;
+      rowAt = newRows;
+      mask = newMask;
+    }
+  }
+
+  /** Micrometer's standard cache meters over the counters above. */
+  private static final class Metrics extends CacheMeterBinder<CachedItemFeatures> {
+    Metrics(CachedItemFeatures cache, String name) {
+      super(cache, name, Tags.empty());
+    }
+
+    @Override
+    protected Long size() {
+      CachedItemFeatures c = getCache();
+      return c == null ? null : c.size();
+    }
+
+    @Override
+    protected long hitCount() {
+      CachedItemFeatures c = getCache();
+      return c == null ? 0 : c.hits.sum();
+    }
+
+    @Override
+    protected Long missCount() {
+      CachedItemFeatures c = getCache();
+      return c == null ? null : c.misses.sum();
+    }
+
+    @Override
+    protected Long evictionCount() {
+      CachedItemFeatures c = getCache();
+      return c == null ? null : c.evictions.sum();
+    }
+
+    @Override
+    protected long putCount() {
+      CachedItemFeatures c = getCache();
+      return c == null ? 0 : c.puts.sum();
+    }
+
+    @Override
+    protected void bindImplementationSpecificMetrics(MeterRegistry registry) {}
   }
 }
