@@ -57,8 +57,9 @@ public final class DiversitySelector implements Selector {
     float min = Float.POSITIVE_INFINITY;
     float max = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < n; i++) {
-      min = Math.min(min, c.score(i));
-      max = Math.max(max, c.score(i));
+      float s = c.score(i);
+      min = Math.min(min, s);
+      max = Math.max(max, s);
     }
     double range = max > min ? max - min : 1;
     boolean mmr = lambda < 1;
@@ -66,62 +67,70 @@ public final class DiversitySelector implements Selector {
     // only grows), so a value computed against fewer picks is an upper bound. Take the best
     // bound; if it is stale, bring it up to date and put it back; if it is current, no other
     // candidate can beat it. Exact, and far fewer similarity computations than the plain loop.
-    double[] value = new double[n];
-    double[] rel = new double[n];
-    double[] maxSim = new double[n];
-    int[] seen = new int[n];
-    float[][] unit = mmr ? new float[n][] : null;
-    boolean[] looked = mmr ? new boolean[n] : null;
+    long[] ids = c.ids();
+    // The heap orders rows by key, the value as a long with the order of Double.compare.
+    long[] key = new long[n];
     for (int i = 0; i < n; i++) {
-      rel[i] = (c.score(i) - min) / range;
-      value[i] = mmr ? lambda * rel[i] : rel[i];
+      double rel = (c.score(i) - min) / range;
+      key[i] = key(mmr ? lambda * rel : rel);
     }
-    java.util.PriorityQueue<Integer> heap =
-        new java.util.PriorityQueue<>(
-            Math.max(1, n),
-            (a, b) -> {
-              int byValue = Double.compare(value[b], value[a]);
-              return byValue != 0 ? byValue : Long.compare(c.id(a), c.id(b));
-            });
+    double[] maxSim = mmr ? new double[n] : null;
+    int[] seen = mmr ? new int[n] : null;
+    float[][] unit = mmr ? new float[n][] : null;
+    int[] dim = {-1};
+    // A binary heap of rows, best first (larger value, then smaller id). The same operations as
+    // java.util.PriorityQueue (add = sift up, poll = sift the last row down from the root), so
+    // even rows that compare equal (a repeated id with an equal value) come out in the same order.
+    int[] heap = new int[n];
+    int count = 0;
     for (int i = 0; i < n; i++) {
-      heap.add(i);
+      siftUp(heap, count++, i, key, ids);
     }
     String[] values = attribute == null ? null : new String[n];
     Map<String, Integer> perValue = attribute == null ? null : new HashMap<>();
     if (values != null) {
       for (int i = 0; i < n; i++) {
-        values[i] = attribute.apply(c.id(i));
+        values[i] = attribute.apply(ids[i]);
       }
     }
     int[] out = new int[Math.min(size, n)];
     int picked = 0;
-    int[] dim = {-1};
-    while (picked < out.length && !heap.isEmpty()) {
-      int i = heap.poll();
+    while (picked < out.length && count > 0) {
+      int i = heap[0];
+      int last = heap[--count];
+      if (count > 0) {
+        siftDown(heap, count, last, key, ids);
+      }
       if (values != null && values[i] != null && perValue.getOrDefault(values[i], 0) >= maxPerValue) {
         continue; // capped for good: counts only grow
       }
       if (mmr && seen[i] < picked) {
-        float[] e = unit(c, i, unit, looked, dim);
+        float[] e = unit(c, i, unit, dim);
         if (e != null) {
+          double m = maxSim[i];
           for (int p = seen[i]; p < picked; p++) {
             float[] other = unit[out[p]];
-            if (other != null) {
+            if (other != NONE) {
               double sim = dot(e, other);
-              if (sim > maxSim[i]) {
-                maxSim[i] = sim;
+              if (sim > m) {
+                m = sim;
               }
             }
           }
+          maxSim[i] = m;
         }
         seen[i] = picked;
-        value[i] = lambda * rel[i] - (1 - lambda) * maxSim[i];
-        heap.add(i);
+        key[i] = key(lambda * ((c.score(i) - min) / range) - (1 - lambda) * maxSim[i]);
+        siftUp(heap, count++, i, key, ids);
         continue;
       }
       out[picked++] = i;
       if (mmr) {
-        unit(c, i, unit, looked, dim);
+        if (picked < out.length) {
+          unit(c, i, unit, dim);
+        } else if (unit[i] == null) {
+          embedding(c, i, dim); // the last pick: nothing is compared with it, so only checked
+        }
       }
       if (values != null && values[i] != null) {
         perValue.merge(values[i], 1, Integer::sum);
@@ -130,22 +139,69 @@ public final class DiversitySelector implements Selector {
     return picked == out.length ? out : java.util.Arrays.copyOf(out, picked);
   }
 
-  /** The unit-length embedding of row {@code i}, looked up once; null when it has none. */
-  private float[] unit(Candidates c, int i, float[][] unit, boolean[] looked, int[] dim) {
-    if (looked[i]) {
-      return unit[i];
+  /** {@code v} as a long; comparing two of these as longs is {@link Double#compare}. */
+  private static long key(double v) {
+    long bits = Double.doubleToLongBits(v);
+    return bits ^ ((bits >> 63) & Long.MAX_VALUE);
+  }
+
+  /** True if row {@code a} comes strictly before row {@code b}: larger value, then smaller id. */
+  private static boolean before(int a, int b, long[] key, long[] ids) {
+    long ka = key[a];
+    long kb = key[b];
+    return ka > kb || (ka == kb && ids[a] < ids[b]);
+  }
+
+  /** Puts row {@code x} at heap position {@code k} (a free slot) and moves it up into place. */
+  private static void siftUp(int[] heap, int k, int x, long[] key, long[] ids) {
+    while (k > 0) {
+      int parent = (k - 1) >>> 1;
+      int e = heap[parent];
+      if (!before(x, e, key, ids)) {
+        break;
+      }
+      heap[k] = e;
+      k = parent;
     }
-    looked[i] = true;
-    float[] e = embeddings.apply(c.id(i));
+    heap[k] = x;
+  }
+
+  /** Puts row {@code x} at the root of a heap of {@code n} rows and moves it down into place. */
+  private static void siftDown(int[] heap, int n, int x, long[] key, long[] ids) {
+    int k = 0;
+    int half = n >>> 1;
+    while (k < half) {
+      int child = (k << 1) + 1;
+      int c = heap[child];
+      int right = child + 1;
+      if (right < n && before(heap[right], c, key, ids)) {
+        c = heap[child = right];
+      }
+      if (!before(c, x, key, ids)) {
+        break;
+      }
+      heap[k] = c;
+      k = child;
+    }
+    heap[k] = x;
+  }
+
+  /** Marks a row that was looked up and has no usable embedding; never written. */
+  private static final float[] NONE = new float[0];
+
+  /**
+   * The unit-length embedding of row {@code i}, looked up once (kept in {@code unit[i]}, with
+   * {@link #NONE} for none); null when it has none.
+   */
+  private float[] unit(Candidates c, int i, float[][] unit, int[] dim) {
+    float[] u = unit[i];
+    if (u != null) {
+      return u == NONE ? null : u;
+    }
+    unit[i] = NONE;
+    float[] e = embedding(c, i, dim);
     if (e == null) {
       return null; // no embedding: similar to nothing
-    }
-    if (dim[0] < 0) {
-      dim[0] = e.length;
-    } else if (e.length != dim[0]) {
-      throw new IllegalStateException(
-          "selector '" + name + "': embedding of item " + c.id(i) + " has " + e.length
-              + " components, others have " + dim[0]);
     }
     double norm = 0;
     for (float x : e) {
@@ -155,12 +211,28 @@ public final class DiversitySelector implements Selector {
       return null;
     }
     float inv = (float) (1 / Math.sqrt(norm));
-    float[] u = new float[e.length];
+    u = new float[e.length];
     for (int d = 0; d < u.length; d++) {
       u[d] = e[d] * inv;
     }
     unit[i] = u;
     return u;
+  }
+
+  /** The embedding of row {@code i} (null if none), checked against the others' dimension. */
+  private float[] embedding(Candidates c, int i, int[] dim) {
+    float[] e = embeddings.apply(c.id(i));
+    if (e == null) {
+      return null;
+    }
+    if (dim[0] < 0) {
+      dim[0] = e.length;
+    } else if (e.length != dim[0]) {
+      throw new IllegalStateException(
+          "selector '" + name + "': embedding of item " + c.id(i) + " has " + e.length
+              + " components, others have " + dim[0]);
+    }
+    return e;
   }
 
   private static double dot(float[] a, float[] b) {
