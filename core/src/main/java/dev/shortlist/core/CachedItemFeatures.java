@@ -20,7 +20,8 @@ import java.util.concurrent.locks.StampedLock;
  *
  * <p>Call {@link #invalidate(long)} when an item's features change, so the next lookup fetches
  * them; a lookup in flight across the invalidate does not cache what it read of that item (nor,
- * when more than a thousand invalidations overlap it, of any item). Thread-safe.
+ * when more than a thousand invalidations overlap it, of any item), so once invalidate returns
+ * no lookup serves the item's earlier features from the cache. Thread-safe.
  *
  * <h2>Storage</h2>
  *
@@ -77,7 +78,7 @@ public final class CachedItemFeatures implements ItemFeatureStore {
 
   /**
    * Caches up to {@code maxItems} items of {@code store} for {@code ttl} each. Memory grows with
-   * use up to about {@code maxItems × (4 × features + 40)} bytes.
+   * use up to about {@code maxItems × (4 × features + 64)} bytes.
    *
    * @param name the cache's name in metrics
    * @throws IllegalArgumentException if {@code maxItems} or {@code ttl} is not positive, or
@@ -152,32 +153,55 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     for (int m = 0; m < misses; m++) {
       fetch[m] = ids[missing[m]];
     }
-    // Read the invalidation count before the store: a value fetched before an update but stored
-    // after its invalidate() would otherwise stay cached, stale, until it expires.
-    long seen = invalidations.get();
+    // Read the invalidation count before the store: a value fetched before an update must not be
+    // stored once that update's invalidate() has removed the item, or it would stay, stale.
+    Staleness staleness = new Staleness(invalidations.get());
     float[] values = new float[misses * width];
     store.lookup(fetch, values);
     long stored = ticker.read();
+    int written = 0;
     for (int m = 0; m < misses; m++) {
       System.arraycopy(values, m * width, out, missing[m] * width, width);
       long h = hash(fetch[m]);
-      if (segment(h).write(fetch[m], h, values, m * width, stored)) {
-        evictions.increment();
-      }
-    }
-    puts.add(misses);
-    // An invalidate() that began since the read may have run before the writes: drop what was
-    // written of its item (of every fetched item when its id is no longer, or not yet, known).
-    // One that begins after this check removes the row itself (its removal follows its count).
-    long later = invalidations.get();
-    if (later != seen) {
-      long[] changed = invalidatedBetween(seen, later);
-      for (long id : fetch) {
-        if (changed == null || Arrays.binarySearch(changed, id) >= 0) {
-          long h = hash(id);
-          segment(h).remove(id, h);
+      int result = segment(h).write(fetch[m], h, values, m * width, stored, staleness);
+      if (result != Segment.SKIPPED) {
+        written++;
+        if (result == Segment.EVICTED) {
+          evictions.increment();
         }
       }
+    }
+    puts.add(written);
+  }
+
+  /**
+   * Whether an id fetched by one lookup may have changed since: asked under the id's segment
+   * lock, just before its row is written. An invalidate() removes its id under the same lock
+   * after counting itself, so either it removed the id before this write, and then this check
+   * sees its count and skips the row, or it removes the written row afterwards. Either way no
+   * stale row remains, or can be read, once invalidate() has returned.
+   */
+  private final class Staleness {
+    private final long seen;
+    private long checkedUpTo;
+    private long[] changed;
+
+    Staleness(long seen) {
+      this.seen = seen;
+      this.checkedUpTo = seen;
+    }
+
+    /** True if {@code id} was invalidated since the lookup read the count (or may have been). */
+    boolean stale(long id) {
+      long now = invalidations.get();
+      if (now == seen) {
+        return false;
+      }
+      if (now != checkedUpTo) {
+        changed = invalidatedBetween(seen, now);
+        checkedUpTo = now;
+      }
+      return changed == null || Arrays.binarySearch(changed, id) >= 0;
     }
   }
 
@@ -340,16 +364,27 @@ public final class CachedItemFeatures implements ItemFeatureStore {
       return -1;
     }
 
-    /** Stores {@code id}'s row from {@code src} at {@code from}; returns whether it evicted one. */
-    boolean write(long id, long h, float[] src, int from, long now) {
+    static final int WRITTEN = 0;
+    static final int EVICTED = 1;
+    static final int SKIPPED = 2;
+
+    /**
+     * Stores {@code id}'s row from {@code src} at {@code from} unless {@code staleness} says it
+     * may have changed since it was fetched; returns {@link #WRITTEN}, {@link #EVICTED} (written
+     * in place of another row) or {@link #SKIPPED}.
+     */
+    int write(long id, long h, float[] src, int from, long now, Staleness staleness) {
       long stamp = lock.writeLock();
       try {
+        if (staleness.stale(id)) {
+          return SKIPPED;
+        }
         int t = slotOf(id, h);
         if (t >= 0) {
           int row = rowAt[t];
           System.arraycopy(src, from, values, row * width, width);
           written[row] = now;
-          return false;
+          return WRITTEN;
         }
         boolean evicted = false;
         int row;
@@ -381,7 +416,7 @@ public final class CachedItemFeatures implements ItemFeatureStore {
         if (!evicted) {
           size = size + 1;
         }
-        return evicted;
+        return evicted ? EVICTED : WRITTEN;
       } finally {
         lock.unlockWrite(stamp);
       }

@@ -236,18 +236,7 @@ class CachedItemFeaturesTest {
       store.put(id, row(id, 0));
     }
     int[] fetched = new int[1];
-    ItemFeatureStore counted = new ItemFeatureStore() {
-      @Override
-      public FeatureSchema schema() {
-        return schema;
-      }
-
-      @Override
-      public void lookup(long[] ids, float[] out) throws Exception {
-        fetched[0] += ids.length;
-        store.lookup(ids, out);
-      }
-    };
+    ItemFeatureStore counted = counting(store, fetched, () -> {});
     java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
     for (int maxItems : new int[] {1, 17, 100, 700}) {
       CachedItemFeatures cached = CachedItemFeatures.over(counted, maxItems,
@@ -378,7 +367,7 @@ class CachedItemFeaturesTest {
     return new ItemFeatureStore() {
       @Override
       public FeatureSchema schema() {
-        return SCHEMA;
+        return store.schema();
       }
 
       @Override

@@ -208,9 +208,16 @@ final class LoadGenerator {
       errors += c.errors;
     }
     if (!plan.closedLoop()) {
-      // Scheduled requests that no thread took before giving up.
+      // Scheduled requests that no thread took before giving up: the clients' own rule (request
+      // i is due at start + (long) (i * interval), and only those due before end are sent).
       double interval = 1e9 / plan.rate();
       long scheduled = (long) Math.ceil((end - start) / interval);
+      while (scheduled > 0 && start + (long) ((scheduled - 1) * interval) >= end) {
+        scheduled--;
+      }
+      while (start + (long) (scheduled * interval) < end) {
+        scheduled++;
+      }
       unsent = Math.max(0, scheduled - requests - errors);
     }
     // Open loop: throughput over the scheduled window (late replies included); closed: actual.
@@ -222,7 +229,7 @@ final class LoadGenerator {
         errors, unsent, seconds, 0, 0, null);
   }
 
-  /** One client thread: its share of the schedule (open loop) or back-to-back requests. */
+  /** One client thread: the next request of the shared schedule (open loop) or back to back. */
   private static final class Client implements Runnable {
     final ReferenceWorkload workload;
     final Recommender recommender;
