@@ -26,14 +26,16 @@ import java.util.concurrent.locks.StampedLock;
  * <h2>Storage</h2>
  *
  * Rows live in primitive arrays, not in an object per entry: the cache is split into segments by
- * id, and each keeps its ids in an open-addressing table, its rows in one {@code float[]} and
- * evicts by CLOCK (a hit marks a row; the hand clears marks and evicts the first unmarked row, so
- * a row fetched once and never read again goes first). Storing a row allocates nothing once a
- * segment has grown to its share of {@code maxItems}, so a cache that turns over hundreds of
- * thousands of rows a second gives the garbage collector nothing to copy; with one Caffeine entry
- * per row, those entries survived young collections and set their pauses (60–90 ms for a 200,000
- * row cache turning over 100,000 rows a second). Lookups read without locking (a {@link
- * StampedLock}'s optimistic read, retried under the read lock when a write interleaved).
+ * id, and each keeps its ids in an open-addressing table and evicts by CLOCK (a hit marks a row;
+ * the hand clears marks and evicts the first unmarked row, so a row fetched once and never read
+ * again goes first). The arrays are allocated once, for {@code maxItems} rows, and shared by the
+ * segments: storing a row allocates nothing, and large arrays go straight to the old generation,
+ * so a cache that turns over hundreds of thousands of rows a second gives the garbage collector
+ * nothing to copy. With one Caffeine entry per row, those entries survived young collections and
+ * set their pauses (60–90 ms for a 200,000 row cache turning over 100,000 rows a second); with
+ * arrays grown on demand, the grown arrays were copied by every young collection until tenured.
+ * Lookups read without locking (a {@link StampedLock}'s optimistic read, retried under the read
+ * lock when a write interleaved).
  */
 public final class CachedItemFeatures implements ItemFeatureStore {
 
@@ -65,20 +67,41 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     this.width = store.schema().size();
     this.ttlNanos = ttlNanos;
     this.ticker = ticker;
+    int n = segmentsFor(maxItems);
+    int rows = (int) maxItems;
+    int perSegment = (int) ((maxItems + n - 1) / n);
+    int slots = tableFor(perSegment);
+    Storage storage = new Storage(new float[rows * width], new long[rows], new long[rows],
+        new boolean[rows], new long[n * slots], new int[n * slots]);
+    Arrays.fill(storage.rowAt, Segment.EMPTY);
+    segments = new Segment[n];
+    int base = 0;
+    for (int s = 0; s < n; s++) {
+      // Split maxItems exactly: the first maxItems % n segments hold one row more.
+      int capacity = (int) (maxItems / n + (s < maxItems % n ? 1 : 0));
+      segments[s] = new Segment(storage, width, base, capacity, s * slots, slots - 1);
+      base += capacity;
+    }
+  }
+
+  /** Segments for {@code maxItems} rows: up to {@value #MAX_SEGMENTS}, at least 16 rows each. */
+  private static int segmentsFor(long maxItems) {
     int n = MAX_SEGMENTS;
     while (n > 1 && maxItems / n < 16) {
       n >>= 1;
     }
-    segments = new Segment[n];
-    for (int s = 0; s < n; s++) {
-      // Split maxItems exactly: the first maxItems % n segments hold one row more.
-      segments[s] = new Segment((int) (maxItems / n + (s < maxItems % n ? 1 : 0)), width);
-    }
+    return n;
+  }
+
+  /** Table slots for a segment of {@code rows} rows: a power of two, at least twice as many. */
+  private static int tableFor(int rows) {
+    return Integer.highestOneBit(Math.max(2, rows) * 2 - 1) << 1;
   }
 
   /**
-   * Caches up to {@code maxItems} items of {@code store} for {@code ttl} each. Memory grows with
-   * use up to about {@code maxItems × (4 × features + 64)} bytes.
+   * Caches up to {@code maxItems} items of {@code store} for {@code ttl} each. Allocates its
+   * arrays at once: {@code maxItems × (4 × features + 17)} bytes for the rows, plus 24 to 48
+   * bytes per item for the id tables.
    *
    * @param name the cache's name in metrics
    * @throws IllegalArgumentException if {@code maxItems} or {@code ttl} is not positive, or
@@ -107,8 +130,11 @@ public final class CachedItemFeatures implements ItemFeatureStore {
       throw new IllegalArgumentException("ttl must be positive, was " + ttl);
     }
     int width = store.schema().size();
-    long perSegment = maxItems / MAX_SEGMENTS + 1;
-    if (perSegment > (1 << 29) || perSegment * Math.max(1, width) > Integer.MAX_VALUE - 16) {
+    int segments = segmentsFor(maxItems);
+    long perSegment = (maxItems + segments - 1) / segments;
+    long limit = Integer.MAX_VALUE - 16;
+    if (maxItems > limit || maxItems * Math.max(1, width) > limit
+        || perSegment > (1 << 29) || (long) segments * tableFor((int) perSegment) > limit) {
       throw new IllegalArgumentException("maxItems " + maxItems + " of " + width
           + " features each is more than this cache can hold");
     }
@@ -257,27 +283,37 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     return segments[(int) (h >>> 58) & (segments.length - 1)];
   }
 
+  /** The rows and id tables of all segments, allocated once. */
+  private record Storage(float[] values, long[] idOf, long[] written, boolean[] referenced,
+      long[] keys, int[] rowAt) {}
+
   /**
-   * One segment: rows {@code 0 .. used-1} of {@code values} (grown by doubling up to {@code
-   * capacity}), an open-addressing table from id to row with linear probing, and the CLOCK state.
-   * Writers hold the lock; readers validate an optimistic stamp.
+   * One segment: rows {@code base .. base + capacity - 1} of the shared arrays (handed out in
+   * order, then reused from {@code free} or by the CLOCK), and table slots {@code slotBase ..
+   * slotBase + mask} from id to row, with linear probing. Writers hold the lock; readers validate
+   * an optimistic stamp.
    */
   private static final class Segment {
-    private static final int EMPTY = -1;
+    static final int EMPTY = -1;
+    static final int WRITTEN = 0;
+    static final int EVICTED = 1;
+    static final int SKIPPED = 2;
 
     private final StampedLock lock = new StampedLock();
-    private final int capacity;
     private final int width;
-    /** Table slot {@code t}: the id at {@code keys[t]} has row {@code rowAt[t]}, or EMPTY. */
-    private long[] keys;
-    private int[] rowAt;
-    private int mask;
+    private final int base;
+    private final int capacity;
+    private final int slotBase;
+    private final int mask;
+    /** Slot {@code slotBase + t} holds id {@code keys[..]} at row {@code rowAt[..]}, or EMPTY. */
+    private final long[] keys;
+    private final int[] rowAt;
     /** Per row: its id, when it was written, whether it was read since the hand passed. */
-    private long[] idOf;
-    private long[] written;
-    private boolean[] referenced;
-    private float[] values;
-    /** Rows handed out so far (the arrays' used prefix); rows freed by removal are in free. */
+    private final long[] idOf;
+    private final long[] written;
+    private final boolean[] referenced;
+    private final float[] values;
+    /** Rows handed out so far ({@code base .. base + used - 1}); removed ones are in free. */
     private int used;
     private int[] free = new int[0];
     private int freeCount;
@@ -285,29 +321,18 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     /** Rows holding an id; read without the lock for the size gauge. */
     volatile int size;
 
-    Segment(int capacity, int width) {
-      this.capacity = capacity;
+    Segment(Storage storage, int width, int base, int capacity, int slotBase, int mask) {
       this.width = width;
-      allocateRows(Math.min(capacity, 64));
-      allocateTable(tableFor(idOf.length));
-    }
-
-    private static int tableFor(int rows) {
-      return Integer.highestOneBit(Math.max(2, rows) * 2 - 1) << 1; // at least 2 × rows
-    }
-
-    private void allocateRows(int rows) {
-      idOf = idOf == null ? new long[rows] : Arrays.copyOf(idOf, rows);
-      written = written == null ? new long[rows] : Arrays.copyOf(written, rows);
-      referenced = referenced == null ? new boolean[rows] : Arrays.copyOf(referenced, rows);
-      values = values == null ? new float[rows * width] : Arrays.copyOf(values, rows * width);
-    }
-
-    private void allocateTable(int slots) {
-      keys = new long[slots];
-      rowAt = new int[slots];
-      Arrays.fill(rowAt, EMPTY);
-      mask = slots - 1;
+      this.base = base;
+      this.capacity = capacity;
+      this.slotBase = slotBase;
+      this.mask = mask;
+      this.keys = storage.keys();
+      this.rowAt = storage.rowAt();
+      this.idOf = storage.idOf();
+      this.written = storage.written();
+      this.referenced = storage.referenced();
+      this.values = storage.values();
     }
 
     /**
@@ -328,45 +353,34 @@ public final class CachedItemFeatures implements ItemFeatureStore {
       if (row < 0) {
         return false;
       }
-      boolean[] r = referenced;
-      if (row < r.length) {
-        r[row] = true; // a hint for the CLOCK: racing with the hand costs at most one eviction
-      }
+      referenced[row] = true; // a hint for the CLOCK: racing with the hand costs at most one eviction
       return true;
     }
 
     /**
-     * The row of {@code id} after copying it, or -1. Bounded and in range even when the arrays
-     * change underneath (an optimistic read): the caller validates before believing the result.
+     * The row of {@code id} after copying it, or -1. Bounded and in this segment's range even
+     * when a writer changes the table underneath (an optimistic read): the caller validates
+     * before believing the result.
      */
     private int find(long id, long h, long now, long ttl, float[] out, int at) {
-      long[] k = keys;
-      int[] rows = rowAt;
-      int m = Math.min(k.length, rows.length) - 1;
-      for (int t = (int) h & m, probes = 0; probes <= m; t = (t + 1) & m, probes++) {
-        int row = rows[t];
+      for (int t = (int) h & mask, probes = 0; probes <= mask; t = (t + 1) & mask, probes++) {
+        int row = rowAt[slotBase + t];
         if (row == EMPTY) {
           return -1;
         }
-        if (k[t] == id) {
-          long[] w = written;
-          float[] v = values;
-          if (row < 0 || row >= w.length || (row + 1) * width > v.length) {
+        if (keys[slotBase + t] == id) {
+          if (row < base || row >= base + capacity) {
             return -1; // torn read: validation fails
           }
-          if (now - w[row] > ttl) {
+          if (now - written[row] > ttl) {
             return -1; // expired: fetched again and overwritten
           }
-          System.arraycopy(v, row * width, out, at, width);
+          System.arraycopy(values, row * width, out, at, width);
           return row;
         }
       }
       return -1;
     }
-
-    static final int WRITTEN = 0;
-    static final int EVICTED = 1;
-    static final int SKIPPED = 2;
 
     /**
      * Stores {@code id}'s row from {@code src} at {@code from} unless {@code staleness} says it
@@ -381,7 +395,7 @@ public final class CachedItemFeatures implements ItemFeatureStore {
         }
         int t = slotOf(id, h);
         if (t >= 0) {
-          int row = rowAt[t];
+          int row = rowAt[slotBase + t];
           System.arraycopy(src, from, values, row * width, width);
           written[row] = now;
           return WRITTEN;
@@ -391,13 +405,7 @@ public final class CachedItemFeatures implements ItemFeatureStore {
         if (freeCount > 0) {
           row = free[--freeCount];
         } else if (used < capacity) {
-          if (used == idOf.length) {
-            allocateRows((int) Math.min(capacity, 2L * idOf.length));
-            if (keys.length < 2 * idOf.length) {
-              rehash(tableFor(idOf.length));
-            }
-          }
-          row = used++;
+          row = base + used++;
         } else {
           row = victim();
           removeSlot(slotOf(idOf[row], hash(idOf[row])));
@@ -408,11 +416,11 @@ public final class CachedItemFeatures implements ItemFeatureStore {
         referenced[row] = false; // not yet read: the first row the hand evicts unless it is
         System.arraycopy(src, from, values, row * width, width);
         int slot = (int) h & mask;
-        while (rowAt[slot] != EMPTY) {
+        while (rowAt[slotBase + slot] != EMPTY) {
           slot = (slot + 1) & mask;
         }
-        keys[slot] = id;
-        rowAt[slot] = row;
+        keys[slotBase + slot] = id;
+        rowAt[slotBase + slot] = row;
         if (!evicted) {
           size = size + 1;
         }
@@ -430,7 +438,7 @@ public final class CachedItemFeatures implements ItemFeatureStore {
         if (t < 0) {
           return;
         }
-        int row = rowAt[t];
+        int row = rowAt[slotBase + t];
         removeSlot(t);
         if (freeCount == free.length) {
           free = Arrays.copyOf(free, Math.max(16, 2 * free.length));
@@ -446,7 +454,7 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     /** The CLOCK victim among the (all held) rows: the first the hand finds unmarked. */
     private int victim() {
       while (true) {
-        int row = hand;
+        int row = base + hand;
         hand = hand + 1 == used ? 0 : hand + 1;
         if (!referenced[row]) {
           return row;
@@ -455,14 +463,14 @@ public final class CachedItemFeatures implements ItemFeatureStore {
       }
     }
 
-    /** The table slot of {@code id}, or -1. Under the write lock. */
+    /** The table slot (relative to slotBase) of {@code id}, or -1. Under the write lock. */
     private int slotOf(long id, long h) {
       for (int t = (int) h & mask; ; t = (t + 1) & mask) {
-        int row = rowAt[t];
+        int row = rowAt[slotBase + t];
         if (row == EMPTY) {
           return -1;
         }
-        if (keys[t] == id) {
+        if (keys[slotBase + t] == id) {
           return t;
         }
       }
@@ -471,39 +479,17 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     /** Empties slot {@code t}, shifting later entries of its probe run back (no tombstones). */
     private void removeSlot(int t) {
       int hole = t;
-      for (int s = (t + 1) & mask; rowAt[s] != EMPTY; s = (s + 1) & mask) {
-        int home = (int) hash(keys[s]) & mask;
+      for (int s = (t + 1) & mask; rowAt[slotBase + s] != EMPTY; s = (s + 1) & mask) {
+        int home = (int) hash(keys[slotBase + s]) & mask;
         // Move s into the hole unless its home lies cyclically in (hole, s].
         boolean stays = hole <= s ? hole < home && home <= s : hole < home || home <= s;
         if (!stays) {
-          keys[hole] = keys[s];
-          rowAt[hole] = rowAt[s];
+          keys[slotBase + hole] = keys[slotBase + s];
+          rowAt[slotBase + hole] = rowAt[slotBase + s];
           hole = s;
         }
       }
-      rowAt[hole] = EMPTY;
-    }
-
-    private void rehash(int slots) {
-      long[] oldKeys = keys;
-      int[] oldRows = rowAt;
-      long[] newKeys = new long[slots];
-      int[] newRows = new int[slots];
-      Arrays.fill(newRows, EMPTY);
-      int newMask = slots - 1;
-      for (int t = 0; t < oldKeys.length; t++) {
-        if (oldRows[t] != EMPTY) {
-          int s = (int) hash(oldKeys[t]) & newMask;
-          while (newRows[s] != EMPTY) {
-            s = (s + 1) & newMask;
-          }
-          newKeys[s] = oldKeys[t];
-          newRows[s] = oldRows[t];
-        }
-      }
-      keys = newKeys;
-      rowAt = newRows;
-      mask = newMask;
+      rowAt[slotBase + hole] = EMPTY;
     }
   }
 
