@@ -268,7 +268,7 @@ public final class CachedItemFeatures implements ItemFeatureStore {
   public long size() {
     long n = 0;
     for (Segment s : segments) {
-      n += s.size;
+      n += s.size();
     }
     return n;
   }
@@ -318,8 +318,6 @@ public final class CachedItemFeatures implements ItemFeatureStore {
     private int[] free = new int[0];
     private int freeCount;
     private int hand;
-    /** Rows holding an id; read without the lock for the size gauge. */
-    volatile int size;
 
     Segment(Storage storage, int width, int base, int capacity, int slotBase, int mask) {
       this.width = width;
@@ -421,9 +419,6 @@ public final class CachedItemFeatures implements ItemFeatureStore {
         }
         keys[slotBase + slot] = id;
         rowAt[slotBase + slot] = row;
-        if (!evicted) {
-          size = size + 1;
-        }
         return evicted ? EVICTED : WRITTEN;
       } finally {
         lock.unlockWrite(stamp);
@@ -445,9 +440,18 @@ public final class CachedItemFeatures implements ItemFeatureStore {
         }
         free[freeCount++] = row;
         referenced[row] = false;
-        size = size - 1;
       } finally {
         lock.unlockWrite(stamp);
+      }
+    }
+
+    /** Rows holding an id: those handed out, less those freed (an eviction reuses a held row). */
+    int size() {
+      long stamp = lock.readLock();
+      try {
+        return used - freeCount;
+      } finally {
+        lock.unlockRead(stamp);
       }
     }
 

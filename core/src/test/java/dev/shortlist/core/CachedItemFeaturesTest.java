@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
 class CachedItemFeaturesTest {
@@ -90,10 +94,7 @@ class CachedItemFeaturesTest {
    */
   @Test
   void lookup_inFlightAcrossInvalidatesOfOtherItems_keepsTheFetchedItemsCached() throws Exception {
-    InMemoryItemFeatures store = InMemoryItemFeatures.create(SCHEMA);
-    for (long id = 0; id < 10; id++) {
-      store.put(id, new float[] {id});
-    }
+    InMemoryItemFeatures store = storeOf(10);
     CachedItemFeatures[] cached = new CachedItemFeatures[1];
     int[] fetched = new int[1];
     // Updates land while the batch is in flight: items 3 and 100 (not fetched) change.
@@ -177,10 +178,7 @@ class CachedItemFeaturesTest {
    */
   @Test
   void overflowingTheCache_keepsAtMostMaxItems_andTheRowsThatAreRead() throws Exception {
-    InMemoryItemFeatures store = InMemoryItemFeatures.create(SCHEMA);
-    for (long id = 0; id < 5_000; id++) {
-      store.put(id, new float[] {id});
-    }
+    InMemoryItemFeatures store = storeOf(5_000);
     int[] fetched = new int[1];
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     CachedItemFeatures cached = CachedItemFeatures.over(counting(store, fetched, () -> {}), 1_000,
@@ -219,6 +217,14 @@ class CachedItemFeaturesTest {
     assertThat(registry.get("cache.evictions").tag("cache", "f").functionCounter().count())
         .isEqualTo(hot.length + 3_000 - 1_000);
     assertThat(registry.get("cache.size").tag("cache", "f").gauge().value()).isEqualTo(1_000);
+    cached.invalidate(hot[0]);
+    cached.invalidate(hot[1]);
+    cached.invalidate(-1); // not held: changes nothing
+    assertThat(cached.size()).as("invalidated rows are freed").isEqualTo(998);
+    cached.lookup(hot, out);
+    assertThat(cached.size()).as("freed rows are reused before any eviction").isEqualTo(1_000);
+    assertThat(registry.get("cache.evictions").tag("cache", "f").functionCounter().count())
+        .isEqualTo(hot.length + 3_000 - 1_000);
   }
 
   /**
@@ -237,7 +243,7 @@ class CachedItemFeaturesTest {
     }
     int[] fetched = new int[1];
     ItemFeatureStore counted = counting(store, fetched, () -> {});
-    java.util.SplittableRandom rnd = new java.util.SplittableRandom(42);
+    SplittableRandom rnd = new SplittableRandom(42);
     for (int maxItems : new int[] {1, 17, 100, 700}) {
       CachedItemFeatures cached = CachedItemFeatures.over(counted, maxItems,
           Duration.ofMinutes(10), "f" + maxItems, new SimpleMeterRegistry());
@@ -287,18 +293,18 @@ class CachedItemFeaturesTest {
     FeatureSchema schema = FeatureSchema.of("a", "b", "c", "d");
     InMemoryItemFeatures store = InMemoryItemFeatures.create(schema);
     int items = 2_000;
-    java.util.concurrent.atomic.AtomicIntegerArray published =
-        new java.util.concurrent.atomic.AtomicIntegerArray(items);
+    AtomicIntegerArray published =
+        new AtomicIntegerArray(items);
     for (int id = 0; id < items; id++) {
       store.put(id, wide(id, 0));
     }
     CachedItemFeatures cached = CachedItemFeatures.over(store, 500, Duration.ofMinutes(10), "f",
         new SimpleMeterRegistry());
-    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
     ExecutorService pool = Executors.newFixedThreadPool(5);
     try {
       Future<?> writer = pool.submit(() -> {
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        SplittableRandom rnd = new SplittableRandom(7);
         int[] version = new int[items];
         while (!stop.get()) {
           int id = rnd.nextInt(items);
@@ -309,11 +315,11 @@ class CachedItemFeaturesTest {
         }
         return null;
       });
-      List<Future<Long>> readers = new java.util.ArrayList<>();
+      List<Future<Long>> readers = new ArrayList<>();
       for (int t = 0; t < 4; t++) {
         long seed = t;
         readers.add(pool.submit(() -> {
-          java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+          SplittableRandom rnd = new SplittableRandom(seed);
           long checked = 0;
           for (int round = 0; round < 20_000; round++) {
             int n = 1 + rnd.nextInt(16);
@@ -351,6 +357,15 @@ class CachedItemFeaturesTest {
       stop.set(true);
       pool.shutdownNow();
     }
+  }
+
+  /** Items 0 .. items - 1 of {@link #SCHEMA}, each with its id as its one feature. */
+  private static InMemoryItemFeatures storeOf(int items) {
+    InMemoryItemFeatures store = InMemoryItemFeatures.create(SCHEMA);
+    for (long id = 0; id < items; id++) {
+      store.put(id, new float[] {id});
+    }
+    return store;
   }
 
   private static float[] row(int id, int version) {
